@@ -1,0 +1,3 @@
+"""postcheck: validate scraped posts."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,406 @@
+"""PC0: structure — can the file be read, and does its front matter fit the schema."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from typing import Any
+
+from lxml import etree
+
+from ..model import Edit, Fix, Problem
+from ..parse import MEDIA_TAGS, ParsedPost
+from ..rule import RuleContext, RuleOptions, rule
+
+
+def _issues(post: ParsedPost, code: str) -> Iterator[Problem]:
+    for issue in post.issues:
+        if issue.code == code:
+            yield Problem(issue.start, issue.end, issue.message, field=issue.field)
+
+
+class UnreadableOptions(RuleOptions):
+    pass
+
+
+@rule("PC001", "unreadable-file", severity="error")
+def unreadable_file(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
+    """The file cannot be read as text: invalid UTF-8, binary, or too large.
+
+    ## What it does
+    Reports files that are not valid UTF-8, that contain NUL bytes (binary data), or
+    that are larger than the `max-bytes` setting (5 MB). No other rule runs on them.
+
+    ## Why is this bad?
+    Static site generators and downstream tools expect UTF-8 text; a post that is
+    not is usually a truncated download, a mis-encoded scrape, or not a post at all.
+
+    ## Example
+    A post saved as GB18030 or Latin-1, or an image saved with a `.md` name.
+
+    ## Use instead
+    Re-encode the file as UTF-8 (`iconv -f GB18030 -t UTF-8`), or remove it.
+
+    ## Options
+    The top-level `max-bytes` setting (default 5,242,880).
+
+    ## Fix safety
+    No fix: the right encoding cannot be known for sure.
+    """
+    return _issues(post, "PC001")
+
+
+@rule("PC002", "missing-front-matter", severity="error")
+def missing_front_matter(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
+    """The file does not start with a `---` front-matter block.
+
+    ## What it does
+    Reports posts whose first line is not `---` (or Hugo's `+++`, or a JSON `{`
+    front matter), so they carry no title, date or source URL.
+
+    ## Why is this bad?
+    Jekyll, Hugo and Astro treat such a file as a plain page or skip it; every
+    provenance and date check needs the front matter.
+
+    ## Example
+    ```markdown
+    # Some title
+    <div>article</div>
+    ```
+
+    ## Use instead
+    ```markdown
+    ---
+    title: Some title
+    date: 2021-09-04T03:38:12Z
+    ---
+    <div>article</div>
+    ```
+
+    ## Options
+    None.
+
+    ## Fix safety
+    No fix: the values cannot be guessed.
+    """
+    return _issues(post, "PC002")
+
+
+@rule("PC003", "invalid-front-matter", severity="error")
+def invalid_front_matter(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
+    """The front matter cannot be read as a mapping of string keys.
+
+    ## What it does
+    Reports YAML (or TOML/JSON) syntax errors at their line and column, front matter
+    that is a list or a scalar instead of a mapping, duplicate keys, keys that YAML
+    reads as non-strings (`on:`, `1:`, `null:`), aliases (alias bombs), nesting past
+    32 levels, front matter over 256 KB, and a `---` block that is never closed.
+
+    ## Why is this bad?
+    Generators either fail on such a file or silently read something else (a
+    duplicate key keeps only one value; `on:` becomes `true`).
+
+    ## Example
+    ```yaml
+    ---
+    title: "A"
+    title: "B"
+    ---
+    ```
+
+    ## Use instead
+    ```yaml
+    ---
+    title: "B"
+    ---
+    ```
+
+    ## Options
+    None.
+
+    ## Fix safety
+    No fix.
+    """
+    return _issues(post, "PC003")
+
+
+@rule("PC004", "schema-violation", severity="error")
+def schema_violation(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
+    """A front-matter value does not fit the post schema.
+
+    ## What it does
+    Validates the front matter with the pydantic schema (the default `Post`, or the
+    model named by the `schema` setting) and reports one finding per validation
+    error, at the line of the offending key, with `field` set to the error's path.
+
+    ## Why is this bad?
+    A missing title or an impossible date (`2021-02-30`) breaks feeds, sorting and
+    every rule that relies on the value.
+
+    ## Example
+    ```yaml
+    date: 2021-02-30
+    ```
+
+    ## Use instead
+    ```yaml
+    date: 2021-02-28T10:00:00+08:00
+    ```
+
+    ## Options
+    The top-level `schema` and `source-field` settings.
+
+    ## Fix safety
+    No fix.
+    """
+    for error in post.schema_errors:
+        if error.get("type") == "extra_forbidden":
+            continue  # PC005 reports keys the schema does not declare
+        loc = tuple(error.get("loc") or ())
+        field = ".".join(str(p) for p in loc) or None
+        key = str(loc[0]) if loc else None
+        if error.get("type") == "missing" or key is None:
+            start = end = post.field_span("")[0] if key is None else _missing_at(post)
+        else:
+            start, end = post.field_span(key)
+        message = f"{field}: {error.get('msg', 'invalid value')}" if field else str(error.get("msg"))
+        yield Problem(start, end, message, field=field, context={"type": error.get("type")})
+
+
+def _missing_at(post: ParsedPost) -> int:
+    return post.fm_span[0] if post.fm_span else post.body_start
+
+
+def _declared_keys(post: ParsedPost) -> set[str]:
+    keys: set[str] = set()
+    for name, info in post.schema.model_fields.items():
+        keys.add(info.alias or name)
+        keys.add(name)
+    return keys
+
+
+@rule("PC005", "unknown-field", severity="warning")
+def unknown_field(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
+    """A front-matter key that the schema does not declare.
+
+    ## What it does
+    Reports top-level keys that are not fields of the post schema and suggests the
+    closest declared key (a typo such as `tittle` or `categroies`).
+
+    ## Why is this bad?
+    A misspelt key is silently ignored by the site generator: the post loses its
+    title, tags or source URL without any error.
+
+    ## Example
+    ```yaml
+    tittle: "消息：天津撤回国资云文件"
+    ```
+
+    ## Use instead
+    ```yaml
+    title: "消息：天津撤回国资云文件"
+    ```
+
+    ## Options
+    Declare extra keys in your own schema (`schema = "pkg.mod:Model"`).
+
+    ## Fix safety
+    No fix: a rename could be wrong.
+    """
+    if not post.front_matter_ok:
+        return
+    declared = _declared_keys(post)
+    known = sorted(declared | {ctx.source_field})
+    for key in post.fields:
+        if key in declared or key == ctx.source_field:
+            continue
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        start, end = post.key_span(key) or post.field_span(key)
+        yield Problem(start, end, f"unknown front-matter key {key!r}{hint}", field=key)
+
+
+def _has_media(root: etree._Element | None) -> bool:
+    if root is None:
+        return False
+    return any(isinstance(el.tag, str) and el.tag in MEDIA_TAGS for el in root.iter())
+
+
+class ThinBodyOptions(RuleOptions):
+    min_chars: int = 50
+
+
+def _body_span(post: ParsedPost) -> tuple[int, int]:
+    end = len(post.text.rstrip())
+    start = min(post.html_start, end)
+    return start, max(start, end)
+
+
+def _visible_length(post: ParsedPost) -> int:
+    return len("".join(post.visible_text.split()))
+
+
+@rule("PC006", "empty-body", severity="error")
+def empty_body(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
+    """The body has no visible text and no media.
+
+    ## What it does
+    Reports posts whose body, once markup, comments and the scraper's scaffolding
+    (timestamp comment, link line, underline) are removed, holds no text and no
+    image, video, audio or embed.
+
+    ## Why is this bad?
+    An empty post is a failed scrape: the extractor missed the article (paywall,
+    changed layout, script-rendered page) and the archive now holds a blank page.
+
+    ## Example
+    ```markdown
+    [Title](https://example.com/a)
+    ------
+
+    <div><div id="dfp-ad-top"></div></div>
+    ```
+
+    ## Use instead
+    Re-scrape the article, or drop the post.
+
+    ## Options
+    None.
+
+    ## Fix safety
+    No fix.
+    """
+    if post.front_matter_ok is False and not post.fields and any(i.code == "PC003" for i in post.issues):
+        return
+    if _visible_length(post) == 0 and not _has_media(post.tree):
+        start, end = _body_span(post)
+        yield Problem(start, end, "body has no visible text and no media")
+
+
+@rule("PC007", "thin-body", severity="warning", options=ThinBodyOptions)
+def thin_body(post: ParsedPost, ctx: RuleContext[ThinBodyOptions]) -> Iterator[Problem]:
+    """The body's visible text is shorter than `min-chars`.
+
+    ## What it does
+    Counts the non-whitespace characters of the visible text (markup, comments and
+    the scraper's scaffolding removed) and reports bodies shorter than `min-chars`
+    that are not empty (empty ones are PC006) and carry no media.
+
+    ## Why is this bad?
+    A two-line body is usually a teaser, a paywall stub or a failed extraction.
+
+    ## Example
+    ```html
+    <div><p>Subscribe to read.</p></div>
+    ```
+
+    ## Use instead
+    Scrape the full article text.
+
+    ## Options
+    `min-chars` (int, default 50).
+
+    ## Fix safety
+    No fix.
+    """
+    length = _visible_length(post)
+    if 0 < length < ctx.options.min_chars and not _has_media(post.tree):
+        start, end = _body_span(post)
+        yield Problem(start, end, f"body has only {length} visible characters (min-chars is "
+                      f"{ctx.options.min_chars})")
+
+
+@rule("PC008", "body-over-limits", severity="error")
+def body_over_limits(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
+    """The body exceeds what can be checked faithfully.
+
+    ## What it does
+    Reports bodies that the HTML parser would silently truncate or flatten: nesting
+    past 256 levels, a tag with over 1,000 attributes, a text node or attribute value
+    over 1 MB, or more than 65,535 lines.
+
+    ## Why is this bad?
+    Past these limits libxml2 drops content or line numbers; the other rules would
+    then judge a different document than the one on disk. Real articles never come
+    close, so such a body is garbage or an attack.
+
+    ## Example
+    `<div><div><div>…` nested 300 levels deep.
+
+    ## Use instead
+    Re-extract the article; real article HTML is shallow.
+
+    ## Options
+    None.
+
+    ## Fix safety
+    No fix.
+    """
+    limits = post.limits
+    text = post.text
+    start, end = _body_span(post)
+    lines = len(post.line_starts)
+    if lines > limits.max_lines:
+        yield Problem(start, start, f"file has {lines:,} lines, over the {limits.max_lines:,}-line limit")
+    html = post.html
+    if not html.tags:
+        return
+    depth = 0
+    worst_depth = 0
+    deepest_at = start
+    stack: list[int] = []
+    for i, tag in enumerate(html.tags):
+        while stack and html.ends[stack[-1]] <= tag.start:
+            stack.pop()
+        if html.ends[i] > tag.end:
+            stack.append(i)
+        depth = len(stack)
+        if depth > worst_depth:
+            worst_depth, deepest_at = depth, tag.start
+        if tag.end - tag.start > limits.max_node_chars:
+            yield Problem(tag.start, tag.start, f"<{tag.name[:40]}> start tag is {tag.end - tag.start:,} "
+                          f"characters long, over the {limits.max_node_chars:,} limit")
+        elif tag.end - tag.start > limits.max_attributes * 2:
+            count = text.count("=", tag.start, tag.end)
+            if count > limits.max_attributes:
+                yield Problem(tag.start, tag.start, f"<{tag.name[:40]}> has about {count:,} attributes, "
+                              f"over the {limits.max_attributes:,} limit")
+    if worst_depth > limits.max_html_depth:
+        yield Problem(deepest_at, deepest_at, f"HTML nests {worst_depth} levels deep, over the "
+                      f"{limits.max_html_depth}-level limit")
+    gap_start = start
+    for tag in html.tags:
+        if tag.start - gap_start > limits.max_node_chars:
+            yield Problem(gap_start, gap_start, f"a text node of {tag.start - gap_start:,} characters is over "
+                          f"the {limits.max_node_chars:,} limit")
+            break
+        gap_start = max(gap_start, tag.end)
+
+
+@rule("PC009", "byte-order-mark", severity="warning", fix="safe")
+def byte_order_mark(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
+    """The file starts with a UTF-8 byte-order mark.
+
+    ## What it does
+    Reports a U+FEFF byte-order mark at the very start of the file.
+
+    ## Why is this bad?
+    Jekyll and other generators look for `---` as the first bytes; with a BOM in
+    front they miss the front matter and publish the YAML as text.
+
+    ## Example
+    The bytes `EF BB BF 2D 2D 2D` at the start of the file.
+
+    ## Use instead
+    The file starting directly with `---`.
+
+    ## Options
+    None.
+
+    ## Fix safety
+    Safe: removing the BOM changes no character of the content.
+    """
+    if post.has_bom:
+        yield Problem(0, 1, "file starts with a UTF-8 byte-order mark",
+                      fix=Fix(applicability="safe", description="remove the byte-order mark",
+                              edits=(Edit(start=0, end=1, replacement=""),)))

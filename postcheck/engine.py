@@ -1,0 +1,355 @@
+"""Runs the selected rules over posts: selection, severities, options, suppression.
+
+The engine turns the :class:`~postcheck.model.Problem` values that rules yield into
+:class:`~postcheck.model.Finding` values with code, name, severity and exact
+line/column; applies inline suppression comments and per-file-ignores; and collects
+the keys that corpus-level rules need for their pass after all files.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import import_module
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .config import Config, ConfigError
+from .data import DataError, RuleData, load_rule_data
+from .model import Finding, Post, Problem, Severity
+from .parse import Limits, ParsedPost, parse_bytes, parse_text
+from .rule import CorpusItem, CorpusRule, PluginError, Rule, RuleContext, load_rules
+
+__all__ = ["ActiveRule", "Engine", "FileResult", "parse_now", "select_rules"]
+
+
+def parse_now(value: str | None) -> datetime:
+    """``--now`` / ``POSTCHECK_NOW`` (ISO 8601), else the current UTC time."""
+    value = value or os.environ.get("POSTCHECK_NOW") or None
+    if not value:
+        return datetime.now(timezone.utc)
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"--now: {value!r} is not an ISO 8601 date-time") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _matches(selector: str, rule: Rule) -> bool:
+    s = selector.strip()
+    if s.upper() == "ALL":
+        return True
+    return rule.code.startswith(s.upper()) or s.lower() == rule.name
+
+
+def select_rules(rules: dict[str, Rule], select: Sequence[str] | None, extend: Sequence[str],
+                 ignore: Sequence[str], *, what: str = "select") -> list[Rule]:
+    """Rules chosen by code, code prefix (``PC3``) or name; unknown selectors are errors."""
+    for selector in [*(select or []), *extend, *ignore]:
+        if not any(_matches(selector, r) for r in rules.values()):
+            raise ConfigError(f"{what}: {selector!r} matches no rule code, prefix or name")
+    chosen = [r for r in rules.values() if select is None or any(_matches(s, r) for s in select)]
+    chosen += [r for r in rules.values() if r not in chosen and any(_matches(s, r) for s in extend)]
+    return sorted((r for r in chosen if not any(_matches(s, r) for s in ignore)), key=lambda r: r.code)
+
+
+@dataclass(frozen=True)
+class ActiveRule:
+    rule: Rule
+    severity: Severity
+    context: RuleContext[Any]
+
+
+@dataclass
+class FileResult:
+    """One file's findings and the keys it contributes to corpus rules."""
+
+    path: str
+    findings: list[Finding]
+    corpus: list[tuple[str, Any, CorpusItem]] = field(default_factory=list)
+    text: str | None = None
+
+
+_SUPPRESSION = re.compile(
+    r"<!--[ \t]*postcheck:[ \t]*(disable-next-line|disable|enable)\b([^>]*?)-->", re.IGNORECASE
+)
+
+
+@dataclass
+class Suppressions:
+    """Inline ``<!-- postcheck: disable ... -->`` comments of one file."""
+
+    # (code-or-"ALL", from_line, to_line_inclusive_or_None, comment line)
+    ranges: list[tuple[str, int, int | None, int]]
+
+    @classmethod
+    def scan(cls, post: ParsedPost, resolve: dict[str, str]) -> Suppressions | None:
+        text = post.text
+        if "postcheck:" not in text:
+            return None
+        ranges: list[tuple[str, int, int | None, int]] = []
+        for m in _SUPPRESSION.finditer(text):
+            kind = m.group(1).lower()
+            line, _ = post.line_col(m.start())
+            codes = [c for c in re.split(r"[\s,]+", m.group(2).strip()) if c] or ["ALL"]
+            codes = [resolve.get(c.lower(), c.upper()) for c in codes]
+            for code in codes:
+                if kind == "disable":
+                    ranges.append((code, line, None, line))
+                elif kind == "disable-next-line":
+                    ranges.append((code, line + 1, line + 1, line))
+                else:
+                    ranges = [
+                        (c, a, (line - 1 if b is None and (code in ("ALL", c)) else b), cl)
+                        for (c, a, b, cl) in ranges
+                    ]
+        return cls(ranges) if ranges else None
+
+    def covers(self, code: str, line: int) -> bool:
+        return any(
+            (c == "ALL" or code.startswith(c)) and a <= line and (b is None or line <= b)
+            for c, a, b, _ in self.ranges
+        )
+
+
+class Engine:
+    """The configured rule set; checks posts and files."""
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        select: Sequence[str] | None = None,
+        extend_select: Sequence[str] = (),
+        ignore: Sequence[str] = (),
+        now: datetime | str | None = None,
+        rules: dict[str, Rule] | None = None,
+    ) -> None:
+        self.config = config = config or Config()
+        try:
+            self.registry = rules if rules is not None else load_rules()
+        except PluginError as exc:
+            raise ConfigError(str(exc)) from None
+        self.now = now if isinstance(now, datetime) else parse_now(now)
+        self.schema = _load_schema(config.schema_) if config.schema_ else Post
+        root = config.root or os.getcwd()
+        try:
+            self.data: RuleData = load_rule_data([os.path.join(root, p) for p in config.rule_data])
+        except DataError as exc:
+            raise ConfigError(f"rule-data: {exc}") from None
+        self.limits = Limits(max_bytes=config.max_bytes)
+        self.names = {r.name: r.code for r in self.registry.values()}
+        self._resolve = {**{n: c for n, c in self.names.items()}, **{c.lower(): c for c in self.registry}}
+        chosen = select_rules(
+            self.registry,
+            list(select) if select else config.select,
+            [*config.extend_select, *extend_select],
+            [*config.ignore, *ignore],
+        )
+        rule_configs = self._rule_configs()
+        self.active: list[ActiveRule] = []
+        for r in chosen:
+            rc = rule_configs.get(r.code)
+            try:
+                options = r.options.model_validate(rc.options if rc else {})
+            except ValidationError as exc:
+                err = exc.errors(include_url=False)[0]
+                loc = ".".join(str(p) for p in err["loc"])
+                raise ConfigError(f"rules.{r.code}.{loc}: {err['msg']}") from None
+            ctx = RuleContext(options=options, data=self.data, now=self.now,
+                              timezone=config.timezone, source_field=config.source_field)
+            severity = rc.severity if rc and rc.severity else r.severity
+            self.active.append(ActiveRule(r, severity, ctx))
+        self.corpus_rules = [a for a in self.active if isinstance(a.rule, CorpusRule)]
+        self.per_file_ignores = [
+            (pattern, [self._resolve_code(c, f"per-file-ignores.{pattern}") for c in codes])
+            for pattern, codes in config.per_file_ignores.items()
+        ]
+        self.root = root
+
+    def _resolve_code(self, selector: str, where: str) -> str:
+        if selector.upper() == "ALL":
+            return ""
+        matches = [r.code for r in self.registry.values() if _matches(selector, r)]
+        if not matches:
+            raise ConfigError(f"{where}: {selector!r} matches no rule")
+        return self.names.get(selector.lower(), selector.upper())
+
+    def _rule_configs(self) -> dict[str, Any]:
+        result = {}
+        for key, rc in self.config.rules.items():
+            code = self._resolve.get(key.lower())
+            if code is None:
+                raise ConfigError(f"rules.{key}: no rule has this code or name")
+            result[code] = rc
+        return result
+
+    def fingerprint(self) -> str:
+        """Identifies everything that decides the findings of a given file content."""
+        from . import __version__
+
+        h = hashlib.blake2b(digest_size=16)
+        h.update(__version__.encode())
+        h.update(self.config.model_dump_json().encode())
+        h.update(self.data.digest.encode())
+        h.update(self.now.isoformat().encode() if any(a.rule.code.startswith("PC10") for a in self.active)
+                 else b"")
+        for a in self.active:
+            h.update(f"{a.rule.code}:{a.severity}:{a.context.options.model_dump_json()};".encode())
+        return h.hexdigest()
+
+    # -- parsing ---------------------------------------------------------------------
+
+    def parse(self, raw: bytes | str, path: str | None = None) -> ParsedPost:
+        if isinstance(raw, bytes):
+            return parse_bytes(raw, path, schema=self.schema, source_field=self.config.source_field,
+                               limits=self.limits)
+        return parse_text(raw, path, schema=self.schema, source_field=self.config.source_field,
+                          limits=self.limits)
+
+    # -- checking --------------------------------------------------------------------
+
+    def _ignored_codes(self, path: str | None) -> list[str]:
+        if not path or not self.per_file_ignores:
+            return []
+        rel = path
+        try:
+            rel = os.path.relpath(os.path.abspath(path), self.root)
+        except ValueError:
+            pass
+        rel = rel.replace(os.sep, "/")
+        found: list[str] = []
+        for pattern, codes in self.per_file_ignores:
+            if fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(os.path.basename(rel), pattern):
+                found.extend(codes)
+        return found
+
+    def check_post(self, post: ParsedPost) -> FileResult:
+        """All findings of one parsed post, sorted; plus its corpus keys."""
+        findings: list[Finding] = []
+        corpus: list[tuple[str, Any, CorpusItem]] = []
+        ignored = self._ignored_codes(post.path)
+        suppressions = Suppressions.scan(post, self._resolve) if post.readable else None
+
+        def dropped(code: str, line: int) -> bool:
+            if any(code.startswith(c) for c in ignored):
+                return True
+            return suppressions is not None and suppressions.covers(code, line)
+
+        for active in self.active:
+            r = active.rule
+            if not post.readable and r.code != "PC001":
+                continue
+            try:
+                problems = list(r.check(post, active.context))
+            except Exception as exc:  # noqa: BLE001 - one broken rule must not stop the run
+                problems = []
+                findings.append(_internal_error(post, r, exc))
+            for problem in problems:
+                finding = self._finding(post, active, problem)
+                if not dropped(finding.code, finding.line):
+                    findings.append(finding)
+            if isinstance(r, CorpusRule) and post.readable:
+                try:
+                    collected = r.collect(post, active.context)
+                except Exception as exc:  # noqa: BLE001
+                    findings.append(_internal_error(post, r, exc))
+                    collected = None
+                if collected is not None:
+                    key, start, end = collected
+                    line, col = post.line_col(start)
+                    end_line, end_col = post.line_col(end)
+                    item = CorpusItem(post.path or "<text>", line, col, end_line, end_col,
+                                      _digest(post.text[start:end]), dropped(r.code, line))
+                    corpus.append((r.code, key, item))
+        findings.sort(key=Finding.sort_key)
+        return FileResult(post.path or "<text>", findings, corpus)
+
+    def _finding(self, post: ParsedPost, active: ActiveRule, problem: Problem) -> Finding:
+        line, col = post.line_col(problem.start)
+        end_line, end_col = post.line_col(problem.end)
+        fingerprint = problem.fingerprint
+        if fingerprint is None:
+            fingerprint = _digest(post.text[problem.start : problem.end] or problem.message)
+        return Finding.model_construct(
+            code=active.rule.code,
+            rule=active.rule.name,
+            severity=active.severity,
+            message=problem.message,
+            path=post.path,
+            line=line,
+            column=col,
+            end_line=end_line,
+            end_column=end_col,
+            field=problem.field,
+            fix=problem.fix,
+            context=problem.context,
+            fingerprint=fingerprint,
+        )
+
+    def check_bytes(self, raw: bytes | str, path: str | None = None) -> FileResult:
+        return self.check_post(self.parse(raw, path))
+
+    def finalize(self, collected: Iterable[tuple[str, Any, CorpusItem]]) -> list[Finding]:
+        """The corpus-level pass: findings of corpus rules, from the collected keys."""
+        if not self.corpus_rules:
+            return []
+        by_code: dict[str, dict[Any, list[CorpusItem]]] = {}
+        for code, key, item in collected:
+            by_code.setdefault(code, {}).setdefault(key, []).append(item)
+        findings: list[Finding] = []
+        for active in self.corpus_rules:
+            r = active.rule
+            assert isinstance(r, CorpusRule)
+            index = by_code.get(r.code, {})
+            for items in index.values():
+                items.sort(key=lambda i: (i.path, i.line, i.column))
+            for item, message in r.finalize(index, active.context):
+                if item.suppressed:
+                    continue
+                findings.append(Finding.model_construct(
+                    code=r.code, rule=r.name, severity=active.severity, message=message,
+                    path=item.path, line=item.line, column=item.column, end_line=item.end_line,
+                    end_column=item.end_column, field=None, fix=None, context=None,
+                    fingerprint=item.fingerprint,
+                ))
+        findings.sort(key=Finding.sort_key)
+        return findings
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
+def _internal_error(post: ParsedPost, rule: Rule, exc: BaseException) -> Finding:
+    return Finding.model_construct(
+        code=rule.code, rule=rule.name, severity=Severity.ERROR,
+        message=f"internal error in rule {rule.code} {rule.name}: {type(exc).__name__}: {exc}",
+        path=post.path, line=1, column=1, end_line=1, end_column=1, field=None, fix=None,
+        context={"internal_error": True}, fingerprint="internal-error",
+    )
+
+
+def _load_schema(reference: str) -> type[BaseModel]:
+    module_name, _, attr = reference.partition(":")
+    try:
+        obj = getattr(import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(f"schema: cannot import {reference!r}: {exc}") from None
+    if not (isinstance(obj, type) and issubclass(obj, BaseModel)):
+        raise ConfigError(f"schema: {reference!r} is not a pydantic model class")
+    return obj
+
+
+def iter_results(engine: Engine, items: Iterable[tuple[str, bytes]]) -> Iterator[FileResult]:
+    for path, raw in items:
+        yield engine.check_bytes(raw, path)

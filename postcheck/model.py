@@ -1,0 +1,197 @@
+"""Value types: the default post schema, findings, fixes and severities.
+
+Findings are values, never exceptions (pydantic's error shape: a stable code, a
+field path, a message and context data).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from typing_extensions import Annotated
+
+__all__ = [
+    "Applicability",
+    "Edit",
+    "Finding",
+    "Fix",
+    "Location",
+    "Post",
+    "Problem",
+    "Severity",
+]
+
+
+class Severity(str, enum.Enum):
+    """How bad a finding is; ordered ``info < warning < error``."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+
+Applicability = Literal["safe", "unsafe"]
+
+
+class Edit(BaseModel):
+    """Replace ``text[start:end]`` of the original file text with ``replacement``.
+
+    Offsets count characters of the decoded file (a BOM counts as one character).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    start: int
+    end: int
+    replacement: str = ""
+
+
+class Fix(BaseModel):
+    """A set of edits that together repair one finding."""
+
+    model_config = ConfigDict(frozen=True)
+
+    applicability: Applicability
+    description: str
+    edits: tuple[Edit, ...] = ()
+
+
+class Location(BaseModel):
+    """1-based line and column (in characters) of a span in the file."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+class Problem:
+    """What a rule yields: a span of the file text and a message.
+
+    The engine, not the rule, turns it into a :class:`Finding` with code, name,
+    severity and line/column. ``fingerprint`` identifies the offending content for
+    baselines (defaults to the spanned text).
+    """
+
+    __slots__ = ("start", "end", "message", "field", "fix", "context", "fingerprint")
+
+    def __init__(
+        self,
+        start: int,
+        end: int,
+        message: str,
+        *,
+        field: str | None = None,
+        fix: Fix | None = None,
+        context: dict[str, Any] | None = None,
+        fingerprint: str | None = None,
+    ) -> None:
+        self.start = start
+        self.end = max(start, end)
+        self.message = message
+        self.field = field
+        self.fix = fix
+        self.context = context
+        self.fingerprint = fingerprint
+
+    def __repr__(self) -> str:
+        return f"Problem({self.start}, {self.end}, {self.message!r})"
+
+
+class Finding(BaseModel):
+    """One reported problem in one file."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    rule: str
+    severity: Severity
+    message: str
+    path: str | None = None
+    line: int = 1
+    column: int = 1
+    end_line: int = 1
+    end_column: int = 1
+    field: str | None = None
+    fix: Fix | None = None
+    context: dict[str, Any] | None = None
+    fingerprint: str = ""
+
+    @property
+    def location(self) -> Location:
+        return Location(
+            line=self.line, column=self.column, end_line=self.end_line, end_column=self.end_column
+        )
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path or "", self.line, self.column, self.code, self.message)
+
+    def to_json(self) -> dict[str, Any]:
+        """The SPEC §5 JSON shape of a finding."""
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "code": self.code,
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "message": self.message,
+            "field": self.field,
+            "fix": (
+                {"applicability": self.fix.applicability, "description": self.fix.description}
+                if self.fix is not None
+                else None
+            ),
+        }
+
+
+def _jekyll_datetime(value: Any) -> Any:
+    """Accept Jekyll's ``2021-09-04 10:00:00 +0800`` besides ISO 8601 / RFC 3339."""
+    if isinstance(value, str):
+        text = value.strip()
+        # "YYYY-MM-DD HH:MM[:SS[.f]] +HHMM" / "+HH:MM": drop the space before the offset
+        # and add the colon pydantic expects.
+        if len(text) > 19 and text[-6] == " " and text[-5] in "+-" and text[-4:].isdigit():
+            text = f"{text[:-6]}{text[-5:-2]}:{text[-2:]}"
+        elif len(text) > 19 and text[-7] == " " and text[-6] in "+-" and text[-3] == ":":
+            text = text[:-7] + text[-6:]
+        elif text.endswith(" UTC") or text.endswith(" GMT"):
+            text = text[:-4] + "Z"
+        return text
+    return value
+
+
+PostDate = Annotated[datetime, BeforeValidator(_jekyll_datetime)]
+
+
+class Post(BaseModel):
+    """The default schema of a scraped post's front matter (SPEC §2).
+
+    Point ``schema = "package.module:Model"`` at a subclass or a model of your own.
+    """
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    title: str
+    date: PostDate
+    author: str | None = None
+    source: str | None = Field(default=None, alias="from")
+    tags: list[str] | None = None
+    categories: list[str] | None = None
+    layout: str | None = None
