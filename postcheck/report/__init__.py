@@ -1,0 +1,74 @@
+"""Output formats. Each formatter writes a finished, sorted list of findings to a stream."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from ..model import Finding
+from ..rule import Rule
+
+__all__ = ["FORMATS", "Summary", "summarize"]
+
+
+@dataclass
+class Summary:
+    files: int = 0
+    files_with_findings: int = 0
+    findings: int = 0
+    by_code: dict[str, int] = field(default_factory=dict)
+    by_severity: dict[str, int] = field(default_factory=dict)
+    fixed: int = 0
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "files": self.files,
+            "files_with_findings": self.files_with_findings,
+            "findings": self.findings,
+            "by_code": dict(sorted(self.by_code.items())),
+            "by_severity": dict(sorted(self.by_severity.items())),
+        }
+
+
+def summarize(findings: Sequence[Finding], files: int) -> Summary:
+    codes = Counter(f.code for f in findings)
+    severities = Counter(f.severity.value for f in findings)
+    return Summary(
+        files=files,
+        files_with_findings=len({f.path for f in findings}),
+        findings=len(findings),
+        by_code=dict(codes),
+        by_severity=dict(severities),
+    )
+
+
+Formatter = Callable[[Sequence[Finding], Summary, dict[str, Rule], TextIO], None]
+
+
+def _formats() -> dict[str, Formatter]:
+    from . import json as json_format
+    from . import text as text_format
+
+    found: dict[str, Formatter] = {
+        "text": text_format.write,
+        "json": json_format.write,
+        "jsonl": json_format.write_lines,
+    }
+    try:
+        from . import github, junit, sarif
+
+        found["github"] = github.write
+        found["sarif"] = sarif.write
+        found["junit"] = junit.write
+    except ImportError:
+        pass
+    return found
+
+
+FORMATS = ("text", "json", "jsonl", "github", "sarif", "junit")
+
+
+def formatter(name: str) -> Formatter:
+    return _formats()[name]

@@ -1,0 +1,42 @@
+"""The human format: ``path:line:col: CODE [severity] name: message`` and a summary line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TextIO
+
+from ..model import Finding
+from ..rule import Rule
+from . import Summary
+
+
+def finding_line(f: Finding) -> str:
+    return f"{f.path}:{f.line}:{f.column}: {f.code} [{f.severity.value}] {f.rule}: {f.message}"
+
+
+def summary_line(summary: Summary) -> str:
+    if not summary.findings:
+        return f"All checks passed ({summary.files} file{'s' if summary.files != 1 else ''} checked)."
+    fixable = ""
+    return (f"Found {summary.findings} finding{'s' if summary.findings != 1 else ''} in "
+            f"{summary.files_with_findings} of {summary.files} file{'s' if summary.files != 1 else ''}.{fixable}")
+
+
+def write(findings: Sequence[Finding], summary: Summary, rules: dict[str, Rule], out: TextIO) -> None:
+    for f in findings:
+        out.write(finding_line(f) + "\n")
+    out.write(summary_line(summary) + "\n")
+
+
+def write_statistics(findings: Sequence[Finding], rules: dict[str, Rule], out: TextIO) -> None:
+    """Counts per code, like ``ruff --statistics``."""
+    counts: dict[str, int] = {}
+    fixable: dict[str, bool] = {}
+    for f in findings:
+        counts[f.code] = counts.get(f.code, 0) + 1
+        fixable[f.code] = fixable.get(f.code, False) or f.fix is not None
+    for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        r = rules.get(code)
+        name = r.name if r else ""
+        mark = "[*]" if fixable[code] else "[ ]"
+        out.write(f"{n:>6}\t{code}\t{mark} {name}\n")

@@ -1,0 +1,246 @@
+"""Finds the files to check and runs the engine over them, in order, with worker processes.
+
+Discovery honours include/exclude and ``.gitignore``, never follows a symlinked
+folder (so no symlink loop can trap it), and keeps every path exactly as named.
+Results come back in sorted path order whatever ``--jobs`` is, so output is
+identical for any number of workers.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from .config import Config
+from .engine import Engine, FileResult
+from .model import Finding, Severity
+
+__all__ = ["EngineSpec", "discover", "run_files"]
+
+ALWAYS_EXCLUDED = frozenset(
+    {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".postcheck_cache", ".tox",
+     ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+)
+
+
+class _GitIgnore:
+    """The patterns of one .gitignore file, matched as git does for the common cases."""
+
+    def __init__(self, base: str, lines: Iterable[str]) -> None:
+        self.base = base
+        self.rules: list[tuple[re.Pattern[str], bool, bool]] = []  # (regex, negated, dir_only)
+        for raw in lines:
+            line = raw.rstrip("\n\r")
+            if not line or line.startswith("#"):
+                continue
+            line = line.rstrip(" ") if not line.endswith("\\ ") else line
+            negated = line.startswith("!")
+            if negated:
+                line = line[1:]
+            if line.startswith("\\"):
+                line = line[1:]
+            dir_only = line.endswith("/")
+            line = line.rstrip("/")
+            if not line:
+                continue
+            anchored = "/" in line
+            line = line.lstrip("/")
+            regex = _glob_to_regex(line)
+            prefix = "" if anchored else "(?:.*/)?"
+            self.rules.append((re.compile(f"^{prefix}{regex}$"), negated, dir_only))
+
+    def decide(self, rel: str, is_dir: bool) -> bool | None:
+        """True if ignored, False if re-included, None if no pattern matches."""
+        verdict: bool | None = None
+        for regex, negated, dir_only in self.rules:
+            if dir_only and not is_dir:
+                continue
+            if regex.match(rel):
+                verdict = not negated
+        return verdict
+
+
+def _glob_to_regex(pattern: str) -> str:
+    out = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("/**", i) and i + 3 == len(pattern):
+            out.append("/.*")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            end = pattern.find("]", i + 1)
+            if end < 0:
+                out.append(re.escape(c))
+            else:
+                body = pattern[i + 1 : end].replace("\\", "\\\\")
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append(f"[{body}]")
+                i = end
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return "".join(out)
+
+
+def _matches_any(rel: str, name: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def _display(base: str, rel: str) -> str:
+    if base in (".", "./", ""):
+        return rel
+    return os.path.join(base, rel)
+
+
+def discover(paths: Sequence[str], config: Config) -> tuple[list[str], list[str]]:
+    """Files to check (sorted, unique) and error messages for paths that do not exist."""
+    found: dict[str, None] = {}
+    errors: list[str] = []
+    include = config.include
+    exclude = config.exclude
+    for given in paths or ["."]:
+        if os.path.isfile(given):
+            found.setdefault(given, None)
+            continue
+        if not os.path.isdir(given):
+            if os.path.lexists(given):
+                errors.append(f"{given}: not a regular file or folder")
+            else:
+                errors.append(f"{given}: no such file or folder")
+            continue
+        ignores: list[_GitIgnore] = []
+        for dirpath, dirnames, filenames in os.walk(given, followlinks=False):
+            rel_dir = os.path.relpath(dirpath, given)
+            rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")
+            ignores = [g for g in ignores if rel_dir == g.base or rel_dir.startswith(g.base + "/")
+                       or g.base == ""]
+            if config.respect_gitignore and ".gitignore" in filenames:
+                try:
+                    with open(os.path.join(dirpath, ".gitignore"), encoding="utf-8", errors="replace") as fh:
+                        ignores.append(_GitIgnore(rel_dir, fh.readlines()))
+                except OSError:
+                    pass
+
+            def ignored(rel: str, is_dir: bool) -> bool:
+                verdict = False
+                for g in ignores:
+                    sub = rel if g.base == "" else rel[len(g.base) + 1 :]
+                    decided = g.decide(sub, is_dir)
+                    if decided is not None:
+                        verdict = decided
+                return verdict
+
+            keep = []
+            for d in sorted(dirnames):
+                rel = f"{rel_dir}/{d}" if rel_dir else d
+                if d in ALWAYS_EXCLUDED or _matches_any(rel, d, exclude) or ignored(rel, True):
+                    continue
+                if os.path.islink(os.path.join(dirpath, d)):
+                    continue  # never follow symlinked folders: no loops, no escaping the tree
+                keep.append(d)
+            dirnames[:] = keep
+            for f in sorted(filenames):
+                rel = f"{rel_dir}/{f}" if rel_dir else f
+                full = os.path.join(dirpath, f)
+                if not _matches_any(rel, f, include):
+                    continue
+                if _matches_any(rel, f, exclude) or ignored(rel, False):
+                    continue
+                if not os.path.isfile(full):
+                    continue  # a broken symlink or a special file
+                found.setdefault(_display(given, rel.replace("/", os.sep)), None)
+    return sorted(found), errors
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """Everything a worker process needs to build the same engine."""
+
+    config: Config
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    now: str | None = None
+
+    def build(self) -> Engine:
+        return Engine(self.config, select=self.select, extend_select=self.extend_select, ignore=self.ignore,
+                      now=self.now)
+
+
+def read_and_check(engine: Engine, path: str) -> FileResult:
+    """Read one file and check it; an unreadable file becomes a PC001 finding."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(engine.limits.max_bytes + 1)
+    except OSError as exc:
+        finding = Finding.model_construct(
+            code="PC001", rule="unreadable-file", severity=Severity.ERROR,
+            message=f"cannot read file: {exc.strerror or exc}", path=path, line=1, column=1, end_line=1,
+            end_column=1, field=None, fix=None, context=None, fingerprint="unreadable",
+        )
+        selected = any(a.rule.code == "PC001" for a in engine.active)
+        return FileResult(path, [finding] if selected else [])
+    return engine.check_bytes(raw, path)
+
+
+_WORKER_ENGINE: Engine | None = None
+
+
+def _init_worker(spec: EngineSpec) -> None:
+    global _WORKER_ENGINE
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
+    _WORKER_ENGINE = spec.build()
+
+
+def _work(path: str) -> FileResult:
+    assert _WORKER_ENGINE is not None
+    return read_and_check(_WORKER_ENGINE, path)
+
+
+def run_files(
+    engine: Engine,
+    spec: EngineSpec,
+    paths: Sequence[str],
+    jobs: int = 1,
+    check_one: Callable[[Engine, str], FileResult] | None = None,
+) -> Iterator[FileResult]:
+    """Results for every path, in the order given, using ``jobs`` worker processes."""
+    if jobs <= 1 or len(paths) < 64:
+        worker = check_one or read_and_check
+        for path in paths:
+            yield worker(engine, path)
+        return
+    import multiprocessing
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx: Any = multiprocessing.get_context(method)
+    chunksize = max(1, min(64, len(paths) // (jobs * 8) or 1))
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                             initargs=(spec,)) as pool:
+        try:
+            yield from pool.map(_work, paths, chunksize=chunksize)
+        except KeyboardInterrupt:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
