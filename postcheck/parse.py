@@ -25,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 from ._html import HtmlIndex
 from .model import Post
 
-__all__ = ["Limits", "ParseIssue", "ParsedPost", "parse_bytes", "parse_text", "parse_parts"]
+__all__ = ["Limits", "ParseIssue", "ParsedPost", "parse_bytes", "parse_text"]
 
 try:  # the C loader is several times faster; fall back when libyaml is absent
     _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -143,6 +143,8 @@ class ParsedPost:
         self._scaffold: Scaffold | None = None
         self._tree: etree._Element | None = None
         self._tree_parsed = False
+        # (line within the HTML, message) of the parser's resource-limit errors: content it dropped
+        self.html_limit_errors: list[tuple[int, str]] = []
         self._html_index: HtmlIndex | None = None
         self._visible_text: str | None = None
         self._field_cache: dict[str, Any] = {}
@@ -272,7 +274,7 @@ class ParsedPost:
         """The body's HTML after the scaffolding, parsed once with lxml (None if empty)."""
         if not self._tree_parsed:
             self._tree_parsed = True
-            self._tree = _parse_html(self.text, self.html_start)
+            self._tree, self.html_limit_errors = _parse_html(self.text, self.html_start)
         return self._tree
 
     @property
@@ -293,7 +295,7 @@ class ParsedPost:
     def visible_text(self) -> str:
         """The body's text without markup, comments, scripts and the scaffolding."""
         if self._visible_text is None:
-            self._visible_text = visible_text(self.tree)
+            self._visible_text = visible_text(self.tree, self.text[self.html_start :])
         return self._visible_text
 
     def __repr__(self) -> str:
@@ -306,33 +308,33 @@ _INVISIBLE_TAGS = frozenset({"script", "style", "noscript", "template", "head", 
 MEDIA_TAGS = frozenset({"img", "video", "audio", "iframe", "embed", "object", "picture", "svg", "source"})
 
 
-def visible_text(root: etree._Element | None) -> str:
+_HIDDEN_CONTENT = re.compile(r"<(?:script|style|noscript|template|head|title)[\s/>]", re.IGNORECASE)
+
+
+def visible_text(root: etree._Element | None, html: str | None = None) -> str:
+    """Text of the tree without comments and without script/style/template content."""
     if root is None:
         return ""
+    if html is not None and not _HIDDEN_CONTENT.search(html):
+        return "".join(root.itertext())  # the common case, done in C
     parts: list[str] = []
-
-    def walk(el: etree._Element) -> None:
-        stack: list[tuple[etree._Element, bool]] = [(el, False)]
-        while stack:
-            node, done = stack.pop()
-            if done:
-                if node.tail and node is not el:
-                    parts.append(node.tail)
-                continue
-            tag = node.tag
-            if not isinstance(tag, str) or tag in _INVISIBLE_TAGS:
-                if node.tail and node is not el:
-                    parts.append(node.tail)
-                continue
-            if tag in ("br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"):
-                parts.append("\n")
-            if node.text:
-                parts.append(node.text)
-            stack.append((node, True))
-            for child in reversed(node):
-                stack.append((child, False))
-
-    walk(root)
+    stack: list[tuple[etree._Element, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            if node.tail and node is not root:
+                parts.append(node.tail)
+            continue
+        tag = node.tag
+        if not isinstance(tag, str) or tag in _INVISIBLE_TAGS:
+            if node.tail and node is not root:
+                parts.append(node.tail)
+            continue
+        if node.text:
+            parts.append(node.text)
+        stack.append((node, True))
+        for child in reversed(node):
+            stack.append((child, False))
     return "".join(parts)
 
 
@@ -414,16 +416,22 @@ def _html_parser() -> etree.HTMLParser:
 _PARSER = _html_parser()
 
 
-def _parse_html(text: str, start: int) -> etree._Element | None:
+def _parse_html(text: str, start: int) -> tuple[etree._Element | None, list[tuple[int, str]]]:
     html = text[start:]
     if not html.strip():
-        return None
+        return None, []
     # Parse bytes with an explicit encoding so a <meta charset> in the body cannot
     # switch the decoder half-way through.
     try:
-        return etree.fromstring(html.encode("utf-8", "surrogatepass"), _PARSER)
+        root = etree.fromstring(html.encode("utf-8", "surrogatepass"), _PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-        return None
+        root = None
+    limits = [
+        (entry.line, entry.message)
+        for entry in _PARSER.error_log
+        if entry.type_name == "ERR_RESOURCE_LIMIT" or "Excessive depth" in entry.message
+    ]
+    return root, limits
 
 
 # -- reading -----------------------------------------------------------------------
@@ -486,22 +494,6 @@ def parse_text(
         return post
     _split_front_matter(post)
     return post
-
-
-def parse_parts(
-    front_matter: dict[str, Any],
-    body: str,
-    *,
-    schema: type[BaseModel] = Post,
-    source_field: str = "from",
-    path: str | None = None,
-) -> ParsedPost:
-    """A post from a front-matter mapping and a body, with no file behind it.
-
-    The front matter is rendered as YAML so that findings still have lines.
-    """
-    rendered = yaml.safe_dump(front_matter, allow_unicode=True, sort_keys=False, default_flow_style=False)
-    return parse_text(f"---\n{rendered}---\n{body}", path, schema=schema, source_field=source_field)
 
 
 def _split_front_matter(post: ParsedPost) -> None:

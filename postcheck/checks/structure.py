@@ -338,43 +338,38 @@ def body_over_limits(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Proble
     """
     limits = post.limits
     text = post.text
-    start, end = _body_span(post)
-    lines = len(post.line_starts)
-    if lines > limits.max_lines:
-        yield Problem(start, start, f"file has {lines:,} lines, over the {limits.max_lines:,}-line limit")
-    html = post.html
-    if not html.tags:
-        return
-    depth = 0
-    worst_depth = 0
-    deepest_at = start
-    stack: list[int] = []
-    for i, tag in enumerate(html.tags):
-        while stack and html.ends[stack[-1]] <= tag.start:
-            stack.pop()
-        if html.ends[i] > tag.end:
-            stack.append(i)
-        depth = len(stack)
-        if depth > worst_depth:
-            worst_depth, deepest_at = depth, tag.start
-        if tag.end - tag.start > limits.max_node_chars:
-            yield Problem(tag.start, tag.start, f"<{tag.name[:40]}> start tag is {tag.end - tag.start:,} "
-                          f"characters long, over the {limits.max_node_chars:,} limit")
-        elif tag.end - tag.start > limits.max_attributes * 2:
-            count = text.count("=", tag.start, tag.end)
-            if count > limits.max_attributes:
-                yield Problem(tag.start, tag.start, f"<{tag.name[:40]}> has about {count:,} attributes, "
-                              f"over the {limits.max_attributes:,} limit")
-    if worst_depth > limits.max_html_depth:
-        yield Problem(deepest_at, deepest_at, f"HTML nests {worst_depth} levels deep, over the "
-                      f"{limits.max_html_depth}-level limit")
-    gap_start = start
-    for tag in html.tags:
-        if tag.start - gap_start > limits.max_node_chars:
-            yield Problem(gap_start, gap_start, f"a text node of {tag.start - gap_start:,} characters is over "
-                          f"the {limits.max_node_chars:,} limit")
+    start, _ = _body_span(post)
+    newlines = text.count("\n")
+    if newlines >= limits.max_lines or text.count("\r") >= limits.max_lines:
+        lines = len(post.line_starts)
+        if lines > limits.max_lines:
+            yield Problem(start, start, f"file has {lines:,} lines, over the {limits.max_lines:,}-line limit")
+    root = post.tree
+    for line, message in post.html_limit_errors:
+        at = _html_line_offset(post, line)
+        if "depth" in message.lower():
+            what = f"HTML nests deeper than {limits.max_html_depth} levels"
+        else:
+            what = "a text node or attribute value is too large"
+        yield Problem(at, at, f"{what}; the parser drops the rest of the body ({message.strip()})")
+    if root is not None and len(text) - post.html_start > 2 * limits.max_attributes:
+        for el in root.iter():
+            if len(el.attrib) > limits.max_attributes:
+                s, e = post.start_tag_span(el)
+                yield Problem(s, s, f"<{str(el.tag)[:40]}> has {len(el.attrib):,} attributes, over the "
+                              f"{limits.max_attributes:,} limit")
+
+
+def _html_line_offset(post: ParsedPost, line: int) -> int:
+    """Offset of the start of a line counted (like libxml2) from the start of the HTML."""
+    text = post.text
+    offset = post.html_start
+    for _ in range(max(line - 1, 0)):
+        nl = text.find("\n", offset)
+        if nl < 0:
             break
-        gap_start = max(gap_start, tag.end)
+        offset = nl + 1
+    return offset
 
 
 @rule("PC009", "byte-order-mark", severity="warning", fix="safe")
