@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 __all__ = [
     "DataError",
@@ -46,11 +46,16 @@ class DataModel(BaseModel):
 class UrlDatePattern(DataModel):
     """A site-specific way of writing the publication date in its URLs.
 
-    ``regex`` is matched (``search``) against the URL's path; it must define the named
-    groups ``year`` (2 or 4 digits, optional), ``month`` and ``day``.
+    ``regex`` is matched (``search``) against the URL's percent-decoded path; it must
+    define the named groups ``month`` and ``day``, and usually ``year`` (4 digits, or 2
+    digits read as the century closest to the post's date; without ``year`` the year
+    closest to the post's date is taken). Examples in ``must-match`` may end with
+    ``" -> 2020-07-24"`` (or ``" -> --07-24"`` for a date without a year): the date the
+    pattern must read from that URL.
     """
 
     regex: str
+    description: str = ""
     must_match: list[str] = Field(default_factory=list, alias="must-match")
     must_not_match: list[str] = Field(default_factory=list, alias="must-not-match")
 
@@ -65,6 +70,20 @@ class UrlDatePattern(DataModel):
             raise ValueError("regex needs the named groups 'month' and 'day' (and usually 'year')")
         return value
 
+    @model_validator(mode="after")
+    def _examples_hold(self) -> UrlDatePattern:
+        from urllib.parse import unquote, urlsplit
+
+        pattern = re.compile(self.regex)
+        for example in self.must_match:
+            url = example.split(" -> ", 1)[0].strip()
+            if pattern.search(unquote(urlsplit(url).path)) is None:
+                raise ValueError(f"must-match example does not match: {url!r}")
+        for url in self.must_not_match:
+            if pattern.search(unquote(urlsplit(url).path)) is not None:
+                raise ValueError(f"must-not-match example matches: {url!r}")
+        return self
+
 
 class SiteProfile(DataModel):
     """What we know of one outlet (``kind = "site"``)."""
@@ -78,7 +97,40 @@ class SiteProfile(DataModel):
     timezone: str | None = None
     url_date_patterns: list[UrlDatePattern] = Field(default_factory=list, alias="url-date-patterns")
     title_suffixes: list[str] = Field(default_factory=list, alias="title-suffixes")
-    examples: dict[str, list[str]] = Field(default_factory=dict)
+    generic_url_dates: bool = Field(
+        default=True,
+        alias="generic-url-dates",
+        description="also read URL dates with the generic patterns (false when ids look like dates)",
+    )
+    examples: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="authors / not-authors / hosts / not-hosts this profile must and must not claim",
+    )
+
+    @field_validator("examples")
+    @classmethod
+    def _example_keys(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = set(value) - _EXAMPLE_KEYS
+        if unknown:
+            raise ValueError(f"unknown example keys {sorted(unknown)} (known: {sorted(_EXAMPLE_KEYS)})")
+        return value
+
+    @model_validator(mode="after")
+    def _examples_hold(self) -> SiteProfile:
+        names = {a.strip().casefold() for a in self.authors}
+        for author in self.examples.get("authors", []):
+            if author.strip().casefold() not in names:
+                raise ValueError(f"examples.authors: {author!r} is not one of the profile's authors")
+        for author in self.examples.get("not-authors", []):
+            if author.strip().casefold() in names:
+                raise ValueError(f"examples.not-authors: {author!r} is one of the profile's authors")
+        for host in self.examples.get("hosts", []):
+            if not self.owns_host(host):
+                raise ValueError(f"examples.hosts: {host!r} is not one of the profile's hosts")
+        for host in self.examples.get("not-hosts", []):
+            if self.owns_host(host):
+                raise ValueError(f"examples.not-hosts: {host!r} is one of the profile's hosts")
+        return self
 
     @field_validator("timezone")
     @classmethod
@@ -100,6 +152,8 @@ class SiteProfile(DataModel):
         host = host.lower().strip(".")
         return any(host == h or host.endswith("." + h) for h in self.hosts)
 
+
+_EXAMPLE_KEYS = frozenset({"authors", "not-authors", "hosts", "not-hosts"})
 
 _KINDS: dict[str, type[DataModel]] = {"site": SiteProfile}
 

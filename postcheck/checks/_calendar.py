@@ -1,0 +1,278 @@
+"""Calendar helpers of the PC1 date rules: durations, instants, calendar days, dates in URLs.
+
+Kept apart from the rules (``dates.py``) so each module stays readable; nothing here
+knows about findings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Annotated, Any, Literal
+from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo
+
+from pydantic import BeforeValidator
+
+from ..data import RuleData, SiteProfile
+
+# The extreme offsets in use: a calendar day "in some timezone" spans these.
+_WEST = timezone(timedelta(hours=-12))
+_EAST = timezone(timedelta(hours=14))
+# Dates read from URLs by the generic patterns must fall in these years: an 8-digit id
+# such as 54241026 is not a date.
+_GENERIC_YEARS = range(1970, 2100)
+# URL paths longer than this are cut before matching (site patterns are user data).
+_MAX_PATH = 2048
+
+# -- durations in options ------------------------------------------------------------
+
+_DURATION = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([a-z]*)\s*", re.IGNORECASE)
+_UNIT_NAMES = (
+    (1, ("", "s", "sec", "secs", "second", "seconds")),
+    (60, ("m", "min", "mins", "minute", "minutes")),
+    (3600, ("h", "hr", "hrs", "hour", "hours")),
+    (86400, ("d", "day", "days")),
+    (604800, ("w", "week", "weeks")),
+)
+_UNITS = {name: seconds for seconds, names in _UNIT_NAMES for name in names}
+
+
+def _duration(value: Any) -> Any:
+    """Accept ``"1 day"``, ``"90m"``, ``"2h"`` besides what pydantic reads (seconds, ISO 8601)."""
+    if isinstance(value, str):
+        m = _DURATION.fullmatch(value)
+        if m and m.group(2).lower() in _UNITS:
+            return timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2).lower()])
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+
+def check_zone(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            ZoneInfo(value)
+        except (ValueError, LookupError) as exc:
+            raise ValueError(f"unknown timezone {value!r}") from exc
+    return value
+
+
+def zone_info(name: str | None) -> ZoneInfo | None:
+    return ZoneInfo(name) if name else None
+
+
+def instants(d: datetime, zone: ZoneInfo | None) -> tuple[datetime, datetime]:
+    """The earliest and latest instant a date can mean (one instant unless it is naive)."""
+    if d.tzinfo is not None:
+        return d, d
+    if zone is not None:
+        local = d.replace(tzinfo=zone)
+        return local, local
+    return d.replace(tzinfo=_EAST), d.replace(tzinfo=_WEST)
+
+
+def calendar_days(d: datetime, zone: ZoneInfo | None) -> tuple[date, date]:
+    """The calendar days a date falls on: in ``zone``, else in any zone (naive: as written)."""
+    if d.tzinfo is None:
+        return d.date(), d.date()
+    if zone is not None:
+        day = _day_in(d, zone)
+        return day, day
+    return _day_in(d, _WEST), _day_in(d, _EAST)
+
+
+def _day_in(d: datetime, zone: timezone | ZoneInfo) -> date:
+    try:
+        return d.astimezone(zone).date()
+    except OverflowError:  # 0001-01-01 or 9999-12-31 moved past the calendar's ends
+        return d.date()
+
+
+def iso(d: datetime) -> str:
+    text = d.isoformat(timespec="seconds")
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def span_text(span: tuple[date, date]) -> str:
+    lo, hi = span
+    return lo.isoformat() if lo == hi else f"{lo.isoformat()}..{hi.isoformat()}"
+
+
+def plural(n: int, unit: str) -> str:
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
+def human(delta: timedelta) -> str:
+    """``3 h 39 m``, ``2 d 4 h``, ``45 m``: rounded to the minute."""
+    minutes = int(round(abs(delta).total_seconds() / 60))
+    d, rest = divmod(minutes, 1440)
+    h, m = divmod(rest, 60)
+    if d:
+        return f"{d} d {h} h" if h else f"{d} d"
+    if h:
+        return f"{h} h {m} m" if m else f"{h} h"
+    return f"{m} m"
+
+
+def epoch(value: int) -> datetime | None:
+    """Seconds or milliseconds since 1970: 12+ digits are milliseconds (seconds would be past year 5000)."""
+    seconds = value / 1000 if value >= 100_000_000_000 else value
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def time_instant(value: str) -> datetime | None:
+    """A `<time datetime>` value with a time of day and an offset; others cannot be compared."""
+    text = value.strip()
+    if len(text) < 16 or "T" not in text.upper():
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None
+    if parsed.timetz().replace(tzinfo=None) == time(0, 0):
+        # Midnight stands for "that day" (print editions, date-only widgets).
+        return None
+    return parsed
+
+
+# -- dates in URLs ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UrlDate:
+    """A date read from a URL: one day, or a whole month for `/YYYY/MM/`."""
+
+    first: date
+    last: date
+    text: str
+    how: Literal["site", "generic"]
+
+    @property
+    def label(self) -> str:
+        if self.first == self.last:
+            return f"date {self.first.isoformat()}"
+        return f"month {self.first.isoformat()[:7]}"
+
+
+@dataclass(frozen=True)
+class _CompiledSite:
+    patterns: tuple[re.Pattern[str], ...]
+    generic: bool
+
+
+# Each part a whole path segment: "/2020/08/29.html" or "/2021/01/8名" are a month and a slug.
+_GENERIC_YMD_PATH = re.compile(r"/([0-9]{4})/([0-9]{1,2})/([0-9]{1,2})(?=/|$)")
+# A month not followed by a day segment: "/2021/02/30/" is an impossible date, not February.
+_GENERIC_YM_PATH = re.compile(r"/([0-9]{4})/([0-9]{2})(?=/|$)(?!/[0-9]{1,2}(?:/|$))")
+_GENERIC_DASHED = re.compile(r"(?<![0-9])([0-9]{4})-([0-9]{2})-([0-9]{2})(?![0-9])")
+_DIGIT_RUN = re.compile(r"[0-9]+")
+
+
+def _real(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _generic_dates(path: str) -> list[tuple[int, UrlDate]]:
+    """Full dates by the generic patterns, with their positions."""
+    found: list[tuple[int, UrlDate]] = []
+
+    def add(pos: int, text: str, y: str, mo: str, d: str) -> None:
+        year = int(y)
+        if year in _GENERIC_YEARS:
+            day = _real(year, int(mo), int(d))
+            if day is not None:
+                found.append((pos, UrlDate(day, day, text, "generic")))
+
+    for m in _GENERIC_YMD_PATH.finditer(path):
+        add(m.start(), m.group(0), m.group(1), m.group(2), m.group(3))
+    for m in _GENERIC_DASHED.finditer(path):
+        add(m.start(), m.group(0), m.group(1), m.group(2), m.group(3))
+    for m in _DIGIT_RUN.finditer(path):
+        run = m.group(0)
+        if len(run) == 8:
+            add(m.start(), run, run[:4], run[4:6], run[6:])
+    found.sort(key=lambda item: item[0])
+    return found
+
+
+def _generic_month(path: str) -> UrlDate | None:
+    for m in _GENERIC_YM_PATH.finditer(path):
+        year, month = int(m.group(1)), int(m.group(2))
+        if year in _GENERIC_YEARS and 1 <= month <= 12:
+            first = date(year, month, 1)
+            last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+            return UrlDate(first, last, m.group(0), "generic")
+    return None
+
+
+def _site_date(m: re.Match[str], near: date) -> UrlDate | None:
+    groups = m.groupdict()
+    try:
+        month, day = int(groups["month"]), int(groups["day"])
+    except (TypeError, ValueError):
+        return None
+    year_text = groups.get("year")
+    if year_text:
+        year = int(year_text)
+        if len(year_text) <= 2:
+            # Two-digit year: the century that puts it closest to the post's year.
+            year = min((c + year for c in (1900, 2000, 2100)), key=lambda y: abs(y - near.year))
+        candidates = [_real(year, month, day)]
+    else:
+        # No year: the year that puts the date closest to the post's day.
+        candidates = [_real(y, month, day) for y in (near.year - 1, near.year, near.year + 1)]
+    real = [c for c in candidates if c is not None]
+    if not real:
+        return None
+    best = min(real, key=lambda c: abs((c - near).days))
+    return UrlDate(best, best, m.group(0), "site")
+
+
+def _compile_sites(data: RuleData) -> dict[int, _CompiledSite]:
+    return {
+        id(site): _CompiledSite(
+            tuple(re.compile(p.regex) for p in site.url_date_patterns), site.generic_url_dates
+        )
+        for site in data.sites
+    }
+
+
+def url_date(url: str, near: date, site: SiteProfile | None, data: RuleData) -> UrlDate | None:
+    """The publication date a URL states, if any.
+
+    The site profile's patterns come first (formats such as month-first `MMDDYYYY`,
+    two-digit years, or `MMDD` without a year, which need ``near`` — the post's day —
+    to pick the year); then the generic `/YYYY/MM/DD/`, `YYYY-MM-DD` and 8-digit
+    `YYYYMMDD` (the leftmost real date wins); then a partial `/YYYY/MM/`.
+    """
+    try:
+        path = unquote(urlsplit(url.strip()).path, errors="replace")[:_MAX_PATH]
+    except ValueError:
+        return None
+    generic = True
+    if site is not None:
+        compiled = data.derived("dates:site-patterns", _compile_sites).get(id(site))
+        if compiled is not None:
+            generic = compiled.generic
+            for pattern in compiled.patterns:
+                for m in pattern.finditer(path):
+                    found = _site_date(m, near)
+                    if found is not None:
+                        return found
+    if not generic:
+        return None
+    full = _generic_dates(path)
+    if full:
+        return full[0][1]
+    return _generic_month(path)
