@@ -1,1 +1,279 @@
-"""(being written)"""
+"""PC5: text encoding — mojibake, invisible characters, double-escaped entities.
+
+Each rule scans the raw file text once with one compiled regex (the expensive
+mojibake heuristics of ftfy only run around a cheap pre-signal) and reports one
+finding per affected line of the body, plus one for the title.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ftfy import badness
+
+from ..model import Edit, Fix, Problem
+from ..parse import ParsedPost
+from ..rule import RuleContext, rule
+from ._title import TitleSource, meaningful_joiner, title_source
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _body_start(post: ParsedPost) -> int:
+    """Where the body starts; without front matter, the whole text (a BOM at 0 is PC009's)."""
+    return max(post.body_start, 1 if post.has_bom else 0)
+
+
+def _by_line(post: ParsedPost, spans: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Group sorted spans by the file line they start on."""
+    groups: list[list[tuple[int, int]]] = []
+    starts = post.line_starts
+    next_line = -1  # offset where the current group's line ends
+    for span in spans:
+        if span[0] >= next_line:
+            index = bisect_right(starts, span[0])
+            next_line = starts[index] if index < len(starts) else len(post.text) + 1
+            groups.append([])
+        groups[-1].append(span)
+    return groups
+
+
+def _edits(text: str, group: list[tuple[int, int]], replace: Callable[[str], str]) -> tuple[Edit, ...]:
+    """One edit per occurrence; past a few dozen on a line, one edit over the run of them."""
+    if len(group) <= _MAX_EDITS:
+        return tuple(Edit(start=a, end=b, replacement=replace(text[a:b])) for a, b in group)
+    start, end = group[0][0], group[-1][1]
+    out: list[str] = []
+    pos = start
+    for a, b in group:
+        out.append(text[pos:a])
+        out.append(replace(text[a:b]))
+        pos = b
+    out.append(text[pos:end])
+    return (Edit(start=start, end=end, replacement="".join(out)),)
+
+
+_MAX_EDITS = 64
+
+
+def _title_problem(source: TitleSource | None, post: ParsedPost, spans: list[tuple[int, int, str]],
+                   message: str, description: str) -> Problem | None:
+    """One finding for matches inside the title's value, with a fix through its units."""
+    if source is None or not spans:
+        return None
+    start, _ = source.range(spans[0][0], spans[0][1])
+    _, end = source.range(spans[-1][0], spans[-1][1])
+    fix = source.fix(post, spans, applicability="safe", description=description)
+    return Problem(start, end, message, field="title", fix=fix)
+
+
+def _in_title_span(post: ParsedPost, offset: int) -> bool:
+    span = post.value_span("title")
+    return span is not None and span[0] <= offset < span[1]
+
+
+# -- PC501 ---------------------------------------------------------------------------------
+
+# U+FFFD, the GBK/UTF-8 round trip "锟斤拷", and the pre-signal of UTF-8 read as
+# Latin-1/CP1252: a lead byte's character followed by a continuation byte's.
+_MOJIBAKE = re.compile(
+    "(\ufffd+)|(锟斤拷)|"
+    "([\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122])"
+)
+_WINDOW = 12
+# ftfy is the slow part: past this many pre-signals in one file, the verdict is in.
+_MAX_FTFY_CALLS = 200
+
+
+def _mojibake_hits(text: str, start: int) -> Iterator[tuple[int, int, str]]:
+    budget = _MAX_FTFY_CALLS
+    for m in _MOJIBAKE.finditer(text, start):
+        if m.group(1):
+            yield m.start(), m.end(), "U+FFFD replacement character (bytes lost in a bad decode)"
+        elif m.group(2):
+            yield m.start(), m.end(), "'锟斤拷' (U+FFFD bytes decoded as GBK)"
+        elif budget > 0:
+            budget -= 1
+            window = text[max(start, m.start() - _WINDOW) : m.end() + _WINDOW]
+            if badness.is_bad(window):
+                yield m.start(), m.end(), f"UTF-8 read as Latin-1/CP1252 ({m.group()!r})"
+
+
+@rule("PC501", "mojibake", severity="error")
+def mojibake(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
+    """The text was decoded with the wrong encoding somewhere along the way.
+
+    ## What it does
+    Reports U+FFFD replacement characters, `锟斤拷` (what U+FFFD's bytes look like
+    read as GBK), and UTF-8 read as Latin-1 or Windows-1252 (`Ã©` for `é`, `â€™`
+    for `’`), judged by ftfy's badness heuristics around a cheap pre-signal. One
+    finding per affected line.
+
+    ## Why is this bad?
+    The original characters are lost or garbled: names, quotes and numbers in the
+    article are wrong, and readers see noise.
+
+    ## Example
+    ```text
+    赫见病患刺纳粹�d字险失同情
+    Itâ€™s a deal
+    ```
+
+    ## Use instead
+    ```text
+    It’s a deal
+    ```
+    Re-scrape with the page's declared encoding; `ftfy.fix_text` repairs the
+    Latin-1/CP1252 kind, but lost U+FFFD bytes cannot be recovered.
+
+    ## Options
+    None.
+
+    ## Fix safety
+    No fix: U+FFFD has lost the original bytes, and an automatic re-decode can be
+    wrong.
+    """
+    if not post.readable:
+        return
+    hits = list(_mojibake_hits(post.text, 0))
+    for group in _by_line(post, [(a, b) for a, b, _ in hits]):
+        first = next(h for h in hits if h[0] == group[0][0])
+        more = f" and {len(group) - 1} more on this line" if len(group) > 1 else ""
+        yield Problem(group[0][0], group[-1][1], f"mojibake: {first[2]}{more}",
+                      field="title" if _in_title_span(post, group[0][0]) else None)
+
+
+# -- PC502 ---------------------------------------------------------------------------------
+
+_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]+")
+_NAMES = {"\u200b": "ZERO WIDTH SPACE", "\u200c": "ZERO WIDTH NON-JOINER", "\u200d": "ZERO WIDTH JOINER",
+          "\u2060": "WORD JOINER", "\ufeff": "ZERO WIDTH NO-BREAK SPACE (BOM)"}
+
+
+def _invisible(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Single invisible characters in ``text[start:end]`` that carry no meaning."""
+    found = []
+    for m in _INVISIBLE.finditer(text, start, end):
+        for i in range(m.start(), m.end()):
+            if not meaningful_joiner(text, i):
+                found.append((i, i + 1))
+    return found
+
+
+def _describe(text: str, spans: list[tuple[int, int]]) -> str:
+    names = list(dict.fromkeys(f"U+{ord(text[a]):04X} {_NAMES[text[a]]}" for a, _ in spans))
+    count = f"{len(spans)} invisible characters" if len(spans) > 1 else "invisible character"
+    return f"{count}: {', '.join(names)}"
+
+
+@rule("PC502", "invisible-characters", severity="info", fix="safe")
+def invisible_characters(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
+    """Zero-width characters in the title or the text.
+
+    ## What it does
+    Reports U+200B ZERO WIDTH SPACE, U+200C/U+200D (non-)joiners, U+2060 WORD JOINER
+    and U+FEFF used inside the text, in `title` or in the body; one finding per line.
+    Not reported: a ZWJ inside an emoji sequence (👩‍💻), ZWJ/ZWNJ between letters of
+    scripts that spell with them (Arabic, Persian, Indic), and a byte-order mark at
+    the very start of the file (PC009).
+
+    ## Why is this bad?
+    They are invisible but break search, deduplication and word counts
+    (`港\\u200b浸大` does not match `港浸大`), and often mark text pasted from
+    WeChat or a CMS editor.
+
+    ## Example
+    ```yaml
+    title: "​真心编辑部 | MCN从业者口述"   # starts with U+200B
+    ```
+
+    ## Use instead
+    ```yaml
+    title: "真心编辑部 | MCN从业者口述"
+    ```
+
+    ## Options
+    None.
+
+    ## Fix safety
+    Safe: only the invisible characters are removed (in the title, through its
+    quoting style, including `\\u200b` escapes).
+    """
+    if not post.readable:
+        return
+    text = post.text
+    source = title_source(post)
+    if source is not None:
+        spans = _invisible(source.value, 0, len(source.value))
+        problem = _title_problem(source, post, [(a, b, "") for a, b in spans],
+                                 f"title has {_describe(source.value, spans)}",
+                                 "remove the invisible characters")
+        if problem is not None:
+            yield problem
+    spans = _invisible(text, _body_start(post), len(text))
+    for group in _by_line(post, spans):
+        fix = Fix(applicability="safe", description="remove the invisible characters",
+                  edits=_edits(text, group, lambda _: ""))
+        yield Problem(group[0][0], group[-1][1], _describe(text, group), fix=fix)
+
+
+# -- PC503 ---------------------------------------------------------------------------------
+
+_DOUBLE_ESCAPED = re.compile(
+    r"&amp;(?:amp|lt|gt|quot|apos|nbsp|hellip|mdash|ndash|[lr]squo|[lr]dquo|[lr]aquo|middot|copy|reg"
+    r"|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});"
+)
+
+
+@rule("PC503", "double-escaped-entity", severity="warning", fix="safe")
+def double_escaped_entity(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
+    """An HTML entity escaped twice: `&amp;amp;`, `&amp;lt;`, `&amp;quot;`, `&amp;#39;`.
+
+    ## What it does
+    Reports `&amp;` followed by an entity (`amp;`, `lt;`, `gt;`, `quot;`, `apos;`,
+    `nbsp;`, common punctuation entities, or a numeric reference) in the body or in
+    `title`; one finding per line.
+
+    ## Why is this bad?
+    The text was HTML-escaped twice along the pipeline; readers see `&amp;` or
+    `&#39;` instead of `&` or `'`.
+
+    ## Example
+    ```html
+    <p>Tom &amp;amp; Jerry</p>
+    ```
+
+    ## Use instead
+    ```html
+    <p>Tom &amp; Jerry</p>
+    ```
+
+    ## Options
+    None.
+
+    ## Fix safety
+    Safe: each occurrence is unescaped exactly once (`&amp;amp;` → `&amp;`), so a
+    second run finds nothing more to change.
+    """
+    if not post.readable:
+        return
+    text = post.text
+    source = title_source(post)
+    if source is not None:
+        hits = [(m.start(), m.start() + 5, "&") for m in _DOUBLE_ESCAPED.finditer(source.value)]
+        shown = ", ".join(dict.fromkeys(m.group() for m in _DOUBLE_ESCAPED.finditer(source.value)))
+        problem = _title_problem(source, post, hits, f"title has a double-escaped entity: {shown}",
+                                 "unescape once")
+        if problem is not None:
+            yield problem
+    spans = [m.span() for m in _DOUBLE_ESCAPED.finditer(text, _body_start(post))]
+    for group in _by_line(post, spans):
+        shown = ", ".join(dict.fromkeys(text[a:b] for a, b in group[:5]))
+        fix = Fix(applicability="safe", description="unescape once",
+                  edits=_edits(text, group, lambda entity: "&" + entity[5:]))
+        more = f" ({len(group)} on this line)" if len(group) > 1 else ""
+        yield Problem(group[0][0], group[-1][1], f"double-escaped entity: {shown}{more}", fix=fix)

@@ -1,0 +1,383 @@
+"""The `title` value as written: where each of its characters is in the file, and exact fixes.
+
+Rules of the PC4/PC5 families report problems inside the title and offer fixes that
+must edit only the title's value, keeping its YAML quoting style (SPEC §7: fixes
+lose nothing). YAML already decoded the value; here the written scalar (plain,
+'single', "double" or a block scalar) is split into *units*: pieces of the raw text
+that decode to a known piece of the value (one character, an escape such as
+``\\u00a0``, a folded line break). A change to the value then maps back to edits of
+exactly the raw pieces that produced it. Every fix is verified by re-reading the
+edited front matter; a fix that would not give the intended title is not offered.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import weakref
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import yaml
+
+from ..model import Edit, Fix
+from ..parse import ParsedPost
+
+__all__ = ["TitleSource", "title_source"]
+
+try:  # the C loader is several times faster; fall back when libyaml is absent
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover - depends on the PyYAML build
+    _Loader = yaml.SafeLoader
+
+# (start, end, decoded): file offsets of a raw piece and the text it stands for.
+Unit = tuple[int, int, str]
+
+_SIMPLE_ESCAPES = {
+    "0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v", "f": "\f",
+    "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85", "_": "\xa0",
+    "L": "\u2028", "P": "\u2029",
+}
+_HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
+_BREAKS = "\r\n"
+_BLANKS = " \t"
+
+
+def _fold(raw: str, i: int, base: int, units: list[Unit]) -> int:
+    """A run of blanks and line breaks at ``raw[i]``; returns where it ends.
+
+    Without a line break each blank is kept as is. With one, YAML's line folding
+    applies: trailing and leading blanks go, one break becomes a space, and ``n``
+    breaks become ``n - 1`` newlines.
+    """
+    j = i
+    breaks = 0
+    while j < len(raw) and raw[j] in _BLANKS + _BREAKS:
+        if raw[j] == "\r" and raw[j + 1 : j + 2] == "\n":
+            j += 1
+        if raw[j] in _BREAKS:
+            breaks += 1
+        j += 1
+    if breaks == 0:
+        units.extend((base + k, base + k + 1, raw[k]) for k in range(i, j))
+    else:
+        units.append((base + i, base + j, " " if breaks == 1 else "\n" * (breaks - 1)))
+    return j
+
+
+def _flow_units(raw: str, base: int, style: str) -> list[Unit] | None:
+    """Units of a plain, single- or double-quoted scalar's content (quotes excluded)."""
+    units: list[Unit] = []
+    i = 0
+    n = len(raw)
+    while i < n:
+        c = raw[i]
+        if c in _BLANKS + _BREAKS:
+            i = _fold(raw, i, base, units)
+        elif style == "single" and c == "'":
+            if raw[i + 1 : i + 2] != "'":
+                return None
+            units.append((base + i, base + i + 2, "'"))
+            i += 2
+        elif style == "double" and c == "\\":
+            e = raw[i + 1 : i + 2]
+            if e in _BREAKS:
+                # An escaped line break joins the lines; the next line's indentation goes.
+                j = i + 2 if raw[i + 1 : i + 3] != "\r\n" else i + 3
+                while j < n and raw[j] in _BLANKS:
+                    j += 1
+                units.append((base + i, base + j, ""))
+                i = j
+            elif e in _SIMPLE_ESCAPES:
+                units.append((base + i, base + i + 2, _SIMPLE_ESCAPES[e]))
+                i += 2
+            elif e in _HEX_ESCAPES:
+                width = _HEX_ESCAPES[e]
+                digits = raw[i + 2 : i + 2 + width]
+                try:
+                    char = chr(int(digits, 16)) if len(digits) == width else None
+                except ValueError:
+                    char = None
+                if char is None:
+                    return None
+                units.append((base + i, base + i + 2 + width, char))
+                i += 2 + width
+            else:
+                return None
+        else:
+            units.append((base + i, base + i + 1, c))
+            i += 1
+    return units
+
+
+def _style_of(raw: str) -> str:
+    if raw[:1] == '"':
+        return "double"
+    if raw[:1] == "'":
+        return "single"
+    if raw[:1] == "|":
+        return "literal"
+    if raw[:1] == ">":
+        return "folded"
+    return "plain"
+
+
+def _encode(text: str, style: str) -> str | None:
+    """``text`` written inside a scalar of ``style``; None when it cannot be."""
+    if style == "double":
+        out = []
+        for ch in text:
+            if ch in '\\"':
+                out.append("\\" + ch)
+            elif unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+                out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+            else:
+                out.append(ch)
+        return "".join(out)
+    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in text):
+        return None
+    if style == "single":
+        return text.replace("'", "''")
+    return text
+
+
+@dataclass
+class TitleSource:
+    """The title's decoded value, its raw span and (when exact) its units."""
+
+    value: str
+    span: tuple[int, int] | None
+    style: str
+    units: list[Unit] | None
+    fm_span: tuple[int, int] | None
+    fm_yaml: bool
+
+    def __post_init__(self) -> None:
+        self._starts: list[int] = []
+        pos = 0
+        for _, _, decoded in self.units or ():
+            self._starts.append(pos)
+            pos += len(decoded)
+
+    def offset(self, index: int) -> int:
+        """File offset of the value's character ``index`` (approximate without units)."""
+        if self.span is None:
+            return 0
+        if not self.units:
+            return self.span[0]
+        if index >= len(self.value):
+            return self.units[-1][1] if self.units else self.span[0]
+        k = bisect_right(self._starts, index) - 1
+        return self.units[max(k, 0)][0]
+
+    def range(self, start: int, end: int) -> tuple[int, int]:
+        """File span covering the value's characters ``start:end``."""
+        a = self.offset(start)
+        if not self.units or self.span is None:
+            return (a, self.span[1] if self.span else a)
+        if end <= start:
+            return (a, a)
+        k = bisect_right(self._starts, end - 1) - 1
+        return (a, self.units[max(k, 0)][1])
+
+    def fix(self, post: ParsedPost, replacements: Sequence[tuple[int, int, str]], *,
+            applicability: str, description: str) -> Fix | None:
+        """Replace value ranges ``(start, end, text)`` (sorted, disjoint); None if not exact."""
+        if not self.fm_yaml or self.span is None or self.fm_span is None or not replacements:
+            return None
+        new_value = self._apply(replacements)
+        if new_value is None or new_value == self.value:
+            return None
+        edits = (self._unit_edits(replacements) if self.units is not None
+                 else self._block_edit(post, new_value))
+        if edits and len(edits) > _MAX_EDITS:
+            edits = [_merged(post.text, edits)]
+        if not edits or not _verified(post, self.fm_span, edits, new_value):
+            return None
+        return Fix(applicability=applicability, description=description,  # type: ignore[arg-type]
+                   edits=tuple(edits))
+
+    def _apply(self, replacements: Sequence[tuple[int, int, str]]) -> str | None:
+        out = []
+        pos = 0
+        for a, b, s in replacements:
+            if a < pos or b < a or b > len(self.value):
+                return None
+            out.append(self.value[pos:a])
+            out.append(s)
+            pos = b
+        out.append(self.value[pos:])
+        return "".join(out)
+
+    def _unit_edits(self, replacements: Sequence[tuple[int, int, str]]) -> list[Edit] | None:
+        assert self.units is not None
+        starts = self._starts
+        ends = {s + len(u[2]): k for k, (s, u) in enumerate(zip(starts, self.units, strict=True))}
+        index_of_start = {s: k for k, s in enumerate(starts)}
+        edits: list[Edit] = []
+        for a, b, s in replacements:
+            encoded = _encode(s, self.style)
+            if encoded is None:
+                return None
+            if a == b:  # insertion at a unit boundary
+                k = index_of_start.get(a)
+                if k is not None:
+                    at: int | None = self.units[k][0]
+                else:
+                    at = self.units[-1][1] if self.units and a == len(self.value) else None
+                if at is None:
+                    return None
+                edits.append(Edit(start=at, end=at, replacement=encoded))
+                continue
+            k0 = index_of_start.get(a)
+            k1 = ends.get(b)
+            if k0 is None or k1 is None or k1 < k0:
+                return None  # the range splits a unit (an escape or a fold)
+            edits.append(Edit(start=self.units[k0][0], end=self.units[k1][1], replacement=encoded))
+        return edits
+
+    def _block_edit(self, post: ParsedPost, new_value: str) -> list[Edit] | None:
+        """Rewrite a block scalar with the same style, keeping its header comment and indentation."""
+        if self.style not in ("literal", "folded") or self.span is None:
+            return None
+        start, end = self.span
+        raw = post.text[start:end]
+        nl = raw.find("\n")
+        if nl < 0:
+            return None
+        header = raw[: nl].rstrip("\r")
+        k = 1
+        while k < len(header) and header[k] in "+-0123456789":
+            k += 1
+        rest = header[k:]
+        body = raw[nl + 1 :]
+        lines = body.split("\n")
+        content = [ln for ln in lines if ln.strip()]
+        if not content:
+            return None
+        indent = content[0][: len(content[0]) - len(content[0].lstrip(" "))] or "  "
+        last = body.rstrip(" \t\r\n")
+        tail_at = nl + 1 + len(last)
+        text = new_value[:-1] if new_value.endswith("\n") else new_value
+        if not text or text[0] in " \t" or "\r" in text:
+            return None
+        if self.style == "folded" and "\n" in text:
+            return None
+        chomp = "" if new_value.endswith("\n") else "-"
+        eol = "\r\n" if header != raw[:nl] else "\n"
+        rendered = (self.style_char + chomp + rest + eol + indent
+                    + (eol + indent).join(text.split("\n")))
+        return [Edit(start=start, end=start + tail_at, replacement=rendered)]
+
+    @property
+    def style_char(self) -> str:
+        return "|" if self.style == "literal" else ">"
+
+
+_MAX_EDITS = 64
+
+
+def _merged(text: str, edits: Sequence[Edit]) -> Edit:
+    """Many small edits as one: the raw text between them is carried over unchanged."""
+    ordered = sorted(edits, key=lambda e: e.start)
+    out: list[str] = []
+    pos = ordered[0].start
+    for e in ordered:
+        out.append(text[pos : e.start])
+        out.append(e.replacement)
+        pos = e.end
+    return Edit(start=ordered[0].start, end=ordered[-1].end, replacement="".join(out))
+
+
+def _verified(post: ParsedPost, fm_span: tuple[int, int], edits: Sequence[Edit], expected: str) -> bool:
+    """Re-read the edited front matter: the title must be ``expected``, the keys unchanged."""
+    fm_start, fm_end = fm_span
+    text = post.text
+    pieces = []
+    pos = fm_start
+    for e in sorted(edits, key=lambda e: e.start):
+        if e.start < pos or e.end > fm_end:
+            return False
+        pieces.append(text[pos : e.start])
+        pieces.append(e.replacement)
+        pos = e.end
+    pieces.append(text[pos:fm_end])
+    try:
+        data = yaml.load("".join(pieces), Loader=_Loader)  # noqa: S506 - a safe loader
+    except (yaml.YAMLError, ValueError, RecursionError):
+        return False
+    return (isinstance(data, dict) and data.get("title") == expected
+            and {k for k in data if isinstance(k, str)} == set(post.fields))
+
+
+_CACHE: weakref.WeakKeyDictionary[ParsedPost, TitleSource | None] = weakref.WeakKeyDictionary()
+
+
+def title_source(post: ParsedPost) -> TitleSource | None:
+    """The post's title as written, or None when `title` is not a string."""
+    try:
+        return _CACHE[post]
+    except KeyError:
+        pass
+    value = post.title
+    source: TitleSource | None = None
+    if value is not None:
+        span = post.value_span("title")
+        fm_yaml = post.fm_format == "yaml"
+        style = "other"
+        units: list[Unit] | None = None
+        if span is not None and fm_yaml:
+            raw = post.text[span[0] : span[1]]
+            style = _style_of(raw)
+            if style in ("double", "single") and len(raw) >= 2 and raw[-1] == raw[0]:
+                units = _flow_units(raw[1:-1], span[0] + 1, style)
+            elif style == "plain":
+                units = _flow_units(raw, span[0], style)
+            if units is not None and "".join(u[2] for u in units) != value:
+                units = None  # not the value YAML read: locate roughly, offer no unit fix
+            if units is None and style in ("double", "single", "plain"):
+                style = "other"
+        source = TitleSource(value, span, style, units, post.fm_span, fm_yaml)
+    _CACHE[post] = source
+    return source
+
+
+# -- invisible characters -------------------------------------------------------------
+
+ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff")
+_ZWJ, _ZWNJ = "\u200d", "\u200c"
+_EMOJI_MODIFIERS = frozenset("\ufe0f\ufe0e") | frozenset(chr(c) for c in range(0x1F3FB, 0x1F400))
+
+
+def _is_pictographic(ch: str) -> bool:
+    cp = ord(ch)
+    return (0x1F000 <= cp <= 0x1FAFF or 0x2600 <= cp <= 0x27BF or 0x2B00 <= cp <= 0x2BFF
+            or 0x2190 <= cp <= 0x21FF or 0x2300 <= cp <= 0x23FF or 0xE0020 <= cp <= 0xE007F
+            or cp in (0x00A9, 0x00AE, 0x203C, 0x2049, 0x2122, 0x2139, 0x3030, 0x303D, 0x3297, 0x3299))
+
+
+def _joining_script(ch: str) -> bool:
+    """Scripts whose spelling uses ZWJ/ZWNJ (Arabic, Persian, Syriac, the Indic scripts, …)."""
+    cp = ord(ch)
+    return (0x0600 <= cp <= 0x08FF or 0x0900 <= cp <= 0x0DFF or 0x0F00 <= cp <= 0x0FFF
+            or 0x1000 <= cp <= 0x109F or 0x1780 <= cp <= 0x17FF or 0xA8E0 <= cp <= 0xA8FF
+            or 0xFB50 <= cp <= 0xFDFF or 0xFE70 <= cp <= 0xFEFC)
+
+
+def meaningful_joiner(text: str, i: int) -> bool:
+    """True when the ZWJ/ZWNJ at ``text[i]`` is part of the writing, not junk.
+
+    A ZWJ inside an emoji sequence (👩‍💻, 🏳️‍🌈) builds one glyph; ZWJ and ZWNJ
+    between letters of Arabic-script or Indic text are part of the spelling.
+    """
+    ch = text[i]
+    if ch not in (_ZWJ, _ZWNJ):
+        return False
+    j = i - 1
+    while j >= 0 and text[j] in _EMOJI_MODIFIERS:
+        j -= 1
+    before = text[j] if j >= 0 else ""
+    after = text[i + 1] if i + 1 < len(text) else ""
+    if ch == _ZWJ and before and after and _is_pictographic(before) and _is_pictographic(after):
+        return True
+    return bool(before and after and (_joining_script(before) or _joining_script(after)))

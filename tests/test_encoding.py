@@ -1,0 +1,125 @@
+"""PC501–PC503: text encoding, on small synthetic posts."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from postcheck.model import Finding
+
+from .helpers import check, findings
+
+HEAD = "---\ntitle: {title}\ndate: 2021-01-04T03:38:12Z\nauthor: 法广\n---\n"
+
+
+def post(body: str, title: str = '"标题"') -> str:
+    """Title on line 2; the body starts on line 6."""
+    return HEAD.format(title=title) + body
+
+
+def apply(text: str, finding: Finding) -> str:
+    assert finding.fix is not None
+    for edit in sorted(finding.fix.edits, key=lambda e: e.start, reverse=True):
+        text = text[: edit.start] + edit.replacement + text[edit.end :]
+    return text
+
+
+# -- PC501 ---------------------------------------------------------------------------------
+
+
+def test_replacement_character_in_title_and_body() -> None:
+    text = post("<p>犹太医谈矛盾情绪\ufffd\ufffd</p>\n", title='"赫见病患刺纳粹�d字险失同情"')
+    assert check("PC501", text) == [("PC501", 2, 16), ("PC501", 6, 12)]
+    title_finding = findings("PC501", text)[0]
+    assert title_finding.field == "title" and title_finding.fix is None
+
+
+def test_gbk_roundtrip_mojibake() -> None:
+    assert check("PC501", post("<p>锟斤拷锟斤拷</p>\n")) == [("PC501", 6, 4)]
+
+
+@pytest.mark.parametrize("body", ["<p>Itâ€™s a deal</p>", "<p>cafÃ© crÃ¨me</p>", "<p>MÃ¼nchen</p>"])
+def test_utf8_read_as_cp1252(body: str) -> None:
+    [finding] = findings("PC501", post(body + "\n"))
+    assert "Latin-1/CP1252" in finding.message
+
+
+@pytest.mark.parametrize("body", [
+    "<p>环卫集团里一半是“老×”，负责扫马路</p>",   # × before a curly quote: real text
+    "<p>café crème, Müller, naïve — “quoted”</p>",
+    "<p>Ångström · 10 × 20 ± 3 °C</p>",
+    "<p>中文、English、日本語のテキスト 🙂</p>",
+])
+def test_clean_text_is_not_mojibake(body: str) -> None:
+    assert check("PC501", post(body + "\n")) == []
+
+
+def test_mojibake_one_finding_per_line() -> None:
+    text = post("<p>a\ufffd b\ufffd c\ufffd</p>\n<p>d\ufffd</p>\n")
+    assert check("PC501", text) == [("PC501", 6, 5), ("PC501", 7, 5)]
+
+
+# -- PC502 ---------------------------------------------------------------------------------
+
+
+def test_zero_width_in_body_fixed() -> None:
+    text = post("<p>港\ufeff浸大学生会\u200b署理会长</p>\n")
+    [finding] = findings("PC502", text)
+    assert (finding.line, finding.column) == (6, 5)
+    assert "2 invisible characters" in finding.message
+    assert apply(text, finding) == post("<p>港浸大学生会署理会长</p>\n")
+
+
+def test_zero_width_in_title_escape_fixed() -> None:
+    text = post("<p>正文</p>\n", title='"鱼眼观察｜书记掌掴秘书长\\u200b"')
+    [finding] = findings("PC502", text)
+    assert finding.field == "title" and (finding.line, finding.column) == (2, 21)
+    new = apply(text, finding)
+    assert new == post("<p>正文</p>\n", title='"鱼眼观察｜书记掌掴秘书长"')
+    assert yaml.safe_load(new.split("---\n")[1])["title"] == "鱼眼观察｜书记掌掴秘书长"
+
+
+@pytest.mark.parametrize("body", [
+    "<p>Team 👩\u200d💻 and 🏳️\u200d🌈 flags</p>",          # ZWJ emoji sequences
+    "<p>alt=\"💁\u200d♀️\"</p>",
+    "<p>می\u200cخواهم بروم</p>",                           # Persian ZWNJ is spelling
+    "<p>क्\u200dष</p>",                                     # Devanagari ZWJ
+])
+def test_meaningful_joiners_are_left_alone(body: str) -> None:
+    assert check("PC502", post(body + "\n")) == []
+
+
+def test_bom_at_start_is_pc009s_but_later_bom_is_ours() -> None:
+    text = "\ufeff" + post("<p>正文\ufeff</p>\n")
+    assert check("PC502", text) == [("PC502", 6, 6)]
+    assert check("PC502", "\ufeff" + post("<p>正文</p>\n")) == []
+
+
+def test_stray_zwj_outside_emoji_is_reported() -> None:
+    assert check("PC502", post("<p>word\u200dword</p>\n")) == [("PC502", 6, 8)]
+
+
+# -- PC503 ---------------------------------------------------------------------------------
+
+
+def test_double_escaped_in_body() -> None:
+    text = post("<p>Tom &amp;amp; Jerry &amp;#39;s &amp;quot;show&amp;quot; &amp;lt;b&amp;gt;</p>\n")
+    [finding] = findings("PC503", text)
+    assert (finding.line, finding.column) == (6, 8)
+    new = apply(text, finding)
+    assert new == post("<p>Tom &amp; Jerry &#39;s &quot;show&quot; &lt;b&gt;</p>\n")
+    assert check("PC503", new) == []  # unescaped exactly once
+
+
+def test_double_escaped_in_title_plain_and_single_quoted() -> None:
+    for title, expected in (("a &amp;amp; b", "a &amp; b"), ("'R&amp;amp;D'", "'R&amp;D'")):
+        text = post("<p>正文</p>\n", title=title)
+        [finding] = findings("PC503", text)
+        assert finding.field == "title"
+        assert apply(text, finding) == post("<p>正文</p>\n", title=expected)
+
+
+@pytest.mark.parametrize("body", ["<p>Tom &amp; Jerry</p>", "<a href='?a=1&amp;b=2'>x</a>",
+                                  "<p>&amp;amplifier</p>"])
+def test_single_escapes_are_fine(body: str) -> None:
+    assert check("PC503", post(body + "\n")) == []
