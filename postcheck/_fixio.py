@@ -1,0 +1,140 @@
+"""The file side of fixing: unified diffs that ``patch`` applies, and atomic writes.
+
+Kept apart from :mod:`postcheck.fix` (which decides what to change) so each stays small.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import stat
+import tempfile
+
+__all__ = ["FixWriteError", "unified_diff", "write_atomic"]
+
+
+class FixWriteError(Exception):
+    """A fixed file was not written (changed on disk, a symlink, not encodable...)."""
+
+
+# -- diffs ---------------------------------------------------------------------------
+
+
+def _lines(text: str) -> list[str]:
+    """Lines split on "\\n" only (``str.splitlines`` also splits on \\r, \\x0c, U+2028...,
+    which ``patch`` does not)."""
+    parts = text.split("\n")
+    lines = [p + "\n" for p in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+def _quote_path(path: str) -> str:
+    """Quote a path for a diff header the way git does when it holds blanks or escapes."""
+    if not any(c in path for c in ' \t"\\\n\r') and path.isprintable():
+        return path
+    out = []
+    for c in path:
+        if c in '"\\':
+            out.append("\\" + c)
+        elif c == "\t":
+            out.append("\\t")
+        elif c == "\n":
+            out.append("\\n")
+        elif c == "\r":
+            out.append("\\r")
+        elif not c.isprintable() and c != " ":
+            out.extend(f"\\{b:03o}" for b in c.encode("utf-8", "surrogateescape"))
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
+
+
+def unified_diff(old: str, new: str, path: str, context: int = 3) -> str:
+    """A unified diff from ``old`` to ``new`` that GNU ``patch`` applies byte for byte.
+
+    Lines keep their own endings (CRLF stays visible as CRLF); a last line without a
+    line break gets the ``\\ No newline at end of file`` marker.
+    """
+    if old == new:
+        return ""
+    name = _quote_path(path)
+    out: list[str] = []
+    for i, line in enumerate(difflib.unified_diff(_lines(old), _lines(new), name, name, n=context,
+                                                  lineterm="\n")):
+        out.append(line)
+        if i >= 2 and not line.endswith("\n"):
+            out.append("\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+# -- files ---------------------------------------------------------------------------
+
+
+def write_atomic(path: str, data: bytes, expected: bytes) -> None:
+    """Replace ``path`` with ``data``, unless it no longer holds ``expected``.
+
+    A temporary file in the same folder is written, flushed to disk, given the
+    original's mode (and owner, where allowed), then renamed over the original, so a
+    reader sees either the old file or the new one. A symlink is never written
+    through: renaming over it would replace the link, writing through it would edit a
+    file outside the checked tree.
+    """
+    try:
+        st = os.lstat(path)
+    except OSError as exc:
+        raise FixWriteError(f"cannot stat: {exc.strerror or exc}") from None
+    if stat.S_ISLNK(st.st_mode):
+        raise FixWriteError("is a symbolic link; not written")
+    if not stat.S_ISREG(st.st_mode):
+        raise FixWriteError("is not a regular file; not written")
+    if _read_nofollow(path) != expected:
+        raise FixWriteError("changed on disk since it was read; not written")
+    folder = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".postcheck-tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, stat.S_IMODE(st.st_mode))
+        try:
+            os.chown(tmp, st.st_uid, st.st_gid)
+        except (OSError, AttributeError):
+            pass  # not allowed to give the file away: keep ours, like editors do
+        # Last look right before the rename: the window for a lost update is now tiny.
+        if _read_nofollow(path) != expected:
+            raise FixWriteError("changed on disk since it was read; not written")
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_folder(folder)
+
+
+def _read_nofollow(path: str) -> bytes:
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise FixWriteError(f"cannot read back: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read()
+
+
+def _fsync_folder(folder: str) -> None:
+    """Make the rename itself durable (POSIX); harmless where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
