@@ -289,3 +289,67 @@ class HtmlIndex:
                 break
             result.append(tag)
         return result
+
+
+class AttributeSpan(NamedTuple):
+    """One attribute of a raw start tag: lower-case name, [start, end) of the whole
+    attribute (name through value), the raw value and its quote character."""
+
+    name: str
+    start: int
+    end: int
+    value: str
+    value_start: int
+    value_end: int
+    quote: str
+
+
+# Tag names a malformed start tag can begin with (`<divclass="ad"` reads as one name).
+_KNOWN_NAMES = sorted(
+    {"div", "span", "p", "a", "img", "section", "aside", "iframe", "script", "ins", "figure", "li",
+     "ul", "table", "td", "tr", "form", "input", "center", "font", "article", "header", "footer",
+     "nav", "b", "i", "strong", "em", "h1", "h2", "h3", "h4", "h5", "h6"},
+    key=len,
+    reverse=True,
+)
+
+
+def attribute_spans(text: str, tag: Tag, name_length: int | None = None) -> list[AttributeSpan]:
+    """Attributes of a raw start tag with their exact offsets (first occurrence wins).
+
+    ``name_length`` is the length of the tag name as written when it is shorter than
+    ``tag.name`` (a malformed tag whose attributes were glued to its name).
+    """
+    name_end = tag.start + 1 + (len(tag.name) if name_length is None else name_length)
+    inner_end = tag.end - 1
+    result: list[AttributeSpan] = []
+    seen: set[str] = set()
+    for m in _ATTRIBUTE.finditer(text, name_end, inner_end):
+        key = m.group(1).lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        for group, quote in ((2, '"'), (3, "'"), (4, "")):
+            if m.group(group) is not None:
+                result.append(AttributeSpan(key, m.start(), m.end(), m.group(group), m.start(group),
+                                            m.end(group), quote))
+                break
+        else:
+            result.append(AttributeSpan(key, m.start(), m.end(), "", m.end(), m.end(), ""))
+    return result
+
+
+def repaired_name(name: str) -> str | None:
+    """The real tag name of a start tag whose name swallowed an attribute, else None.
+
+    ``divclass="m-block-ad`` (a missing space) -> ``div``. Only names holding ``=`` or
+    a quote are considered malformed, and only a known tag name followed by a letter
+    (the start of the swallowed attribute name) is accepted.
+    """
+    if "=" not in name and '"' not in name and "'" not in name:
+        return None
+    lowered = name.lower()
+    for known in _KNOWN_NAMES:
+        if lowered.startswith(known) and len(lowered) > len(known) and lowered[len(known)].isalpha():
+            return known
+    return None

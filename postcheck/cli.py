@@ -14,6 +14,7 @@ from typing import Any, TextIO
 from . import __version__
 from .config import Config, ConfigError, load_config
 from .engine import Engine, FileResult
+from .fix import CliFixer
 from .model import Finding, Severity
 from .report import FORMATS, formatter, summarize
 from .report.json import write_finding_line
@@ -61,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--statistics", action="store_true", help="print counts per rule instead of findings")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     check.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: all cores)")
+    _add_fix_options(check)
+    _add_ci_options(check)
 
     rules = sub.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=("text", "json"), default="text")
@@ -68,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain = sub.add_parser("explain", help="show a rule's documentation")
     explain.add_argument("rule", metavar="CODE", help="a rule code or name")
+    _add_baseline_command(sub)
     return parser
 
 
@@ -75,6 +79,8 @@ def _engine(args: argparse.Namespace) -> tuple[Engine, EngineSpec, Config]:
     config = load_config(args.config)
     if getattr(args, "fail_on", None):
         config = config.with_overrides(fail_on=args.fail_on)
+    if getattr(args, "report_unused_suppressions", False):
+        config = config.with_overrides(report_unused_suppressions=True)
     spec = EngineSpec(
         config=config,
         select=tuple(_codes(args.select)) if args.select else None,
@@ -92,8 +98,12 @@ def _output(path: str | None) -> Any:
         return
     target = Path(path)
     tmp = target.with_name(f".{target.name}.postcheck-tmp")
-    with open(tmp, "w", encoding="utf-8", errors="surrogateescape", newline="\n") as fh:
-        yield fh
+    try:
+        with open(tmp, "w", encoding="utf-8", errors="surrogateescape", newline="\n") as fh:
+            yield fh
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # no half-written report, no stray temporary file
+        raise
     os.replace(tmp, target)
 
 
@@ -119,9 +129,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     collected: list[Any] = []
     findings: list[Finding] = []
     stream: TextIO | None = None
+    baseline = _baseline(args)
     with _output(args.output_file) as out:
-        stream = out if fmt == "jsonl" and not args.statistics else None
-        results = run_files(engine, spec, paths, jobs)
+        fixer = _fixer(engine, args, out)
+        stream = out if fmt == "jsonl" and not args.statistics and not args.diff else None
+        results = _results(engine, spec, paths, jobs, args, config, baseline, fixer)
         for result in results:
             collected.extend(result.corpus)
             findings.extend(result.findings)
@@ -129,6 +141,8 @@ def cmd_check(args: argparse.Namespace) -> int:
                 for f in result.findings:
                     write_finding_line(f, stream)
         corpus_findings = engine.finalize(collected)
+        if baseline is not None:
+            corpus_findings = baseline.filter(corpus_findings)
         if stream is not None:
             for f in corpus_findings:
                 write_finding_line(f, stream)
@@ -136,11 +150,48 @@ def cmd_check(args: argparse.Namespace) -> int:
             findings.extend(corpus_findings)
             findings.sort(key=Finding.sort_key)
         summary = summarize(findings, len(paths))
-        if args.statistics:
+        summary.paths = list(paths)
+        if args.diff:
+            pass  # the diffs were written as each file was done
+        elif args.statistics:
             write_statistics(findings, engine.registry, out)
         elif stream is None:
             formatter(fmt)(findings, summary, engine.registry, out)
+    if fixer is not None:
+        return _fix_exit_status(fixer, args, findings, engine.config.fail_on)
     return _exit_status(findings, engine.config.fail_on, args.exit_zero)
+
+
+def _add_fix_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--fix", action="store_true",
+                   help="apply safe fixes to the files, then report what remains")
+    p.add_argument("--unsafe-fixes", action="store_true",
+                   help="with --fix or --diff, also apply fixes that may change meaning")
+    p.add_argument("--diff", action="store_true",
+                   help="print the fixes as a unified diff instead of writing them (exit 1 if any)")
+    p.add_argument("--exit-non-zero-on-fix", action="store_true",
+                   help="with --fix, exit 1 when a file was changed, even if nothing remains (pre-commit)")
+
+
+def _fixer(engine: Engine, args: argparse.Namespace, out: TextIO) -> CliFixer | None:
+    if not (args.fix or args.diff):
+        return None
+    return CliFixer(engine, unsafe=args.unsafe_fixes, write=not args.diff,
+                    diff_stream=out if args.diff else None, warn=sys.stderr)
+
+
+def _fix_exit_status(fixer: CliFixer, args: argparse.Namespace, findings: Sequence[Finding],
+                     fail_on: Severity) -> int:
+    message = fixer.summary()
+    if message:
+        print(message, file=sys.stderr)
+    status = _exit_status(findings, fail_on, args.exit_zero)
+    if args.diff:
+        # Like `ruff --diff`: the question is "is there anything to fix?".
+        return status if status == EXIT_ERROR else (EXIT_FINDINGS if fixer.changed_files else EXIT_OK)
+    if status == EXIT_OK and args.exit_non_zero_on_fix and fixer.changed_files:
+        return EXIT_FINDINGS
+    return status
 
 
 def _selected_rules(args: argparse.Namespace) -> list[Rule]:
@@ -178,7 +229,95 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return EXIT_ERROR
 
 
-COMMANDS = {"check": cmd_check, "rules": cmd_rules, "explain": cmd_explain}
+# -- CI integration: cache, progress, baseline, unused suppressions ---------------------
+
+
+def _add_ci_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--baseline", metavar="FILE",
+                   help="report only findings not recorded in FILE (made by `postcheck baseline`)")
+    p.add_argument("--report-unused-suppressions", action="store_true",
+                   help="report inline suppression comments that suppress nothing (PC010)")
+
+
+def _add_baseline_command(sub: Any) -> None:
+    p = sub.add_parser("baseline", help="record the current findings, for `check --baseline`")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--output-file", "-o", metavar="FILE",
+                   help="write the baseline to FILE (paths relative to its folder) instead of stdout")
+    _add_selection(p)
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    p.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: all cores)")
+    p.add_argument("--report-unused-suppressions", action="store_true", help=argparse.SUPPRESS)
+
+
+def _baseline(args: argparse.Namespace) -> Any:
+    path = getattr(args, "baseline", None)
+    if not path:
+        return None
+    from .baseline import BaselineError, load
+
+    try:
+        return load(path)
+    except BaselineError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _results(engine: Engine, spec: EngineSpec, paths: Sequence[str], jobs: int, args: argparse.Namespace,
+             config: Config, baseline: Any = None, fixer: CliFixer | None = None) -> Any:
+    """The per-file results: from the cache where possible, baseline applied, with a progress bar."""
+    from .runner import Progress, wants_progress, with_progress
+
+    cache = None
+    if not args.no_cache:
+        from .cache import open_cache
+
+        now_pinned = bool(args.now or os.environ.get("POSTCHECK_NOW"))
+        cache_dir = os.path.join(config.root or os.getcwd(), config.cache_dir)
+        cache = open_cache(engine, cache_dir, now_pinned)
+    results: Any = run_files(engine, spec, paths, jobs, cache=cache)
+    if fixer is not None:
+        # Fix first: the baseline then filters what remains after fixing.
+        results = (fixer.process(r) for r in results)
+    if baseline is not None:
+        results = (FileResult(r.path, baseline.filter(r.findings), r.corpus, r.text) for r in results)
+    machine = getattr(args, "format", "text") not in ("text",) or bool(getattr(args, "diff", False))
+    show = wants_progress(sys.stderr, len(paths), machine)
+    return with_progress(results, Progress(len(paths), sys.stderr) if show else None)
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    jobs: int = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
+    if jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    return jobs
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    from .baseline import dump
+
+    engine, spec, config = _engine(args)
+    paths, errors = discover(args.paths or ["."], config)
+    for message in errors:
+        print(f"postcheck: error: {message}", file=sys.stderr)
+    if errors:
+        return EXIT_ERROR
+    args.format = "json"  # no progress bar decisions based on a human format
+    findings: list[Finding] = []
+    collected: list[Any] = []
+    for result in _results(engine, spec, paths, _jobs(args), args, config):
+        findings.extend(result.findings)
+        collected.extend(result.corpus)
+    findings.extend(engine.finalize(collected))
+    findings.sort(key=Finding.sort_key)
+    base_dir = os.path.dirname(os.path.abspath(args.output_file)) if args.output_file else "."
+    with _output(args.output_file) as out:
+        dump(findings, out, base_dir)
+    print(f"postcheck: recorded {len(findings)} finding{'s' if len(findings) != 1 else ''} "
+          f"in {len({f.path for f in findings})} of {len(paths)} files", file=sys.stderr)
+    return EXIT_OK
+
+
+COMMANDS = {"check": cmd_check, "rules": cmd_rules, "explain": cmd_explain, "baseline": cmd_baseline}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -28,6 +28,8 @@ from .rule import CorpusItem, CorpusRule, PluginError, Rule, RuleContext, load_r
 
 __all__ = ["ActiveRule", "Engine", "FileResult", "parse_now", "select_rules"]
 
+UNUSED_SUPPRESSION = "PC010"  # reported by the engine itself: only it sees what each comment dropped
+
 
 def parse_now(value: str | None) -> datetime:
     """``--now`` / ``POSTCHECK_NOW`` (ISO 8601), else the current UTC time."""
@@ -90,6 +92,9 @@ class Suppressions:
 
     # (code-or-"ALL", from_line, to_line_inclusive_or_None, comment line)
     ranges: list[tuple[str, int, int | None, int]]
+    # The comment of each range (char offsets) and which ranges dropped a finding, for PC010.
+    spans: list[tuple[int, int, str]] = field(default_factory=list)
+    used: set[int] = field(default_factory=set)
 
     @classmethod
     def scan(cls, post: ParsedPost, resolve: dict[str, str]) -> Suppressions | None:
@@ -97,6 +102,7 @@ class Suppressions:
         if "postcheck:" not in text:
             return None
         ranges: list[tuple[str, int, int | None, int]] = []
+        spans: list[tuple[int, int, str]] = []
         for m in _SUPPRESSION.finditer(text):
             kind = m.group(1).lower()
             line, _ = post.line_col(m.start())
@@ -105,20 +111,31 @@ class Suppressions:
             for code in codes:
                 if kind == "disable":
                     ranges.append((code, line, None, line))
+                    spans.append((m.start(), m.end(), kind))
                 elif kind == "disable-next-line":
                     ranges.append((code, line + 1, line + 1, line))
+                    spans.append((m.start(), m.end(), kind))
                 else:
                     ranges = [
                         (c, a, (line - 1 if b is None and (code in ("ALL", c)) else b), cl)
                         for (c, a, b, cl) in ranges
                     ]
-        return cls(ranges) if ranges else None
+        return cls(ranges, spans) if ranges else None
 
     def covers(self, code: str, line: int) -> bool:
-        return any(
-            (c == "ALL" or code.startswith(c)) and a <= line and (b is None or line <= b)
-            for c, a, b, _ in self.ranges
-        )
+        hit = False
+        for i, (c, a, b, _) in enumerate(self.ranges):
+            if (c == "ALL" or code.startswith(c)) and a <= line and (b is None or line <= b):
+                self.used.add(i)
+                hit = True
+        return hit
+
+    def unused(self) -> Iterator[tuple[str, int, int, str]]:
+        """(code, comment start, comment end, kind) of each range that dropped nothing."""
+        for i, (code, *_rest) in enumerate(self.ranges):
+            if i not in self.used and i < len(self.spans):
+                start, end, kind = self.spans[i]
+                yield code, start, end, kind
 
 
 class Engine:
@@ -149,10 +166,12 @@ class Engine:
         self.limits = Limits(max_bytes=config.max_bytes)
         self.names = {r.name: r.code for r in self.registry.values()}
         self._resolve = {**{n: c for n, c in self.names.items()}, **{c.lower(): c for c in self.registry}}
+        unused_code = [UNUSED_SUPPRESSION] if (config.report_unused_suppressions
+                                               and UNUSED_SUPPRESSION in self.registry) else []
         chosen = select_rules(
             self.registry,
             list(select) if select else config.select,
-            [*config.extend_select, *extend_select],
+            [*config.extend_select, *extend_select, *unused_code],
             [*config.ignore, *ignore],
         )
         rule_configs = self._rule_configs()
@@ -170,6 +189,8 @@ class Engine:
             severity = rc.severity if rc and rc.severity else r.severity
             self.active.append(ActiveRule(r, severity, ctx))
         self.corpus_rules = [a for a in self.active if isinstance(a.rule, CorpusRule)]
+        self._unused_rule = next((a for a in self.active if a.rule.code == UNUSED_SUPPRESSION), None) \
+            if config.report_unused_suppressions else None
         self.per_file_ignores = [
             (pattern, [self._resolve_code(c, f"per-file-ignores.{pattern}") for c in codes])
             for pattern, codes in config.per_file_ignores.items()
@@ -193,16 +214,20 @@ class Engine:
             result[code] = rc
         return result
 
-    def fingerprint(self) -> str:
-        """Identifies everything that decides the findings of a given file content."""
+    def fingerprint(self, include_now: bool = True) -> str:
+        """Identifies everything that decides the findings of a given file content.
+
+        ``include_now=False`` leaves "now" out, for caches that handle the rules that
+        depend on it themselves.
+        """
         from . import __version__
 
         h = hashlib.blake2b(digest_size=16)
         h.update(__version__.encode())
         h.update(self.config.model_dump_json().encode())
         h.update(self.data.digest.encode())
-        h.update(self.now.isoformat().encode() if any(a.rule.code.startswith("PC10") for a in self.active)
-                 else b"")
+        h.update(self.now.isoformat().encode() if include_now and any(a.rule.code.startswith("PC10")
+                                                                      for a in self.active) else b"")
         for a in self.active:
             h.update(f"{a.rule.code}:{a.severity}:{a.context.options.model_dump_json()};".encode())
         return h.hexdigest()
@@ -271,8 +296,24 @@ class Engine:
                     item = CorpusItem(post.path or "<text>", line, col, end_line, end_col,
                                       _digest(post.text[start:end]), dropped(r.code, line))
                     corpus.append((r.code, key, item))
+        if self._unused_rule is not None and suppressions is not None:
+            for problem in self._unused_suppressions(suppressions):
+                finding = self._finding(post, self._unused_rule, problem)
+                if not any(finding.code.startswith(c) for c in ignored):
+                    findings.append(finding)
         findings.sort(key=Finding.sort_key)
         return FileResult(post.path or "<text>", findings, corpus)
+
+    def _unused_suppressions(self, suppressions: Suppressions) -> Iterator[Problem]:
+        """PC010: suppressions that dropped nothing, for codes this run could have reported."""
+        active = {a.rule.code for a in self.active}
+        for code, start, end, kind in suppressions.unused():
+            covered = [c for c in self.registry if code == "ALL" or c.startswith(code)]
+            if not covered:
+                yield Problem(start, end, f"suppression names {code}, which matches no rule")
+            elif all(c in active for c in covered):
+                where = "on the next line" if kind == "disable-next-line" else "after it"
+                yield Problem(start, end, f"unused suppression: no {code} finding {where}")
 
     def _finding(self, post: ParsedPost, active: ActiveRule, problem: Problem) -> Finding:
         line, col = post.line_col(problem.start)

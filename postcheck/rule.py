@@ -224,6 +224,7 @@ BUILTIN_MODULES = (
     "postcheck.checks.markup",
     "postcheck.checks.consistency",
     "postcheck.checks.encoding",
+    "postcheck.checks.suppression",
 )
 
 
@@ -254,10 +255,12 @@ def load_rules(extra_entry_points: Iterable[metadata.EntryPoint] = ()) -> dict[s
     built-in modules are imported directly instead.
     """
     entry_points = _entry_points() + list(extra_entry_points)
-    seen_builtin = any(ep.value.startswith("postcheck.checks") for ep in entry_points)
+    # Built-in modules missing from the entry points (a source tree never installed, or
+    # installed before a module was added) are imported directly.
+    registered = {ep.value for ep in entry_points}
     targets: list[tuple[str, Callable[[], Any]]] = []
-    if not seen_builtin:
-        for mod in BUILTIN_MODULES:
+    for mod in BUILTIN_MODULES:
+        if mod not in registered:
             targets.append((mod, lambda mod=mod: importlib.import_module(mod)))
     for ep in entry_points:
         targets.append((f"{ep.name} = {ep.value}", ep.load))

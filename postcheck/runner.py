@@ -14,13 +14,18 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .config import Config
 from .engine import Engine, FileResult
 from .model import Finding, Severity
 
+if TYPE_CHECKING:
+    from .cache import ResultCache
+
 __all__ = ["EngineSpec", "discover", "run_files"]
+
+T = TypeVar("T")
 
 ALWAYS_EXCLUDED = frozenset(
     {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".postcheck_cache", ".tox",
@@ -187,11 +192,23 @@ class EngineSpec:
                       now=self.now)
 
 
+def _read(engine: Engine, path: str) -> bytes:
+    # One byte past the limit is enough for PC001 to know the file is too large.
+    with open(path, "rb") as fh:
+        return fh.read(engine.limits.max_bytes + 1)
+
+
 def read_and_check(engine: Engine, path: str) -> FileResult:
     """Read one file and check it; an unreadable file becomes a PC001 finding."""
+    return _read_and_check_digest(engine, path)[0]
+
+
+def _read_and_check_digest(engine: Engine, path: str) -> tuple[FileResult, str | None]:
+    """The result and the digest of the bytes it was computed from (None if unreadable)."""
+    from .cache import content_digest
+
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read(engine.limits.max_bytes + 1)
+        raw = _read(engine, path)
     except OSError as exc:
         finding = Finding.model_construct(
             code="PC001", rule="unreadable-file", severity=Severity.ERROR,
@@ -199,8 +216,8 @@ def read_and_check(engine: Engine, path: str) -> FileResult:
             end_column=1, field=None, fix=None, context=None, fingerprint="unreadable",
         )
         selected = any(a.rule.code == "PC001" for a in engine.active)
-        return FileResult(path, [finding] if selected else [])
-    return engine.check_bytes(raw, path)
+        return FileResult(path, [finding] if selected else []), None
+    return engine.check_bytes(raw, path), content_digest(raw)
 
 
 _WORKER_ENGINE: Engine | None = None
@@ -219,19 +236,84 @@ def _work(path: str) -> FileResult:
     return read_and_check(_WORKER_ENGINE, path)
 
 
+def _work_digest(path: str) -> tuple[FileResult, str | None]:
+    assert _WORKER_ENGINE is not None
+    return _read_and_check_digest(_WORKER_ENGINE, path)
+
+
 def run_files(
     engine: Engine,
     spec: EngineSpec,
     paths: Sequence[str],
     jobs: int = 1,
     check_one: Callable[[Engine, str], FileResult] | None = None,
+    cache: ResultCache | None = None,
 ) -> Iterator[FileResult]:
-    """Results for every path, in the order given, using ``jobs`` worker processes."""
+    """Results for every path, in the order given, using ``jobs`` worker processes.
+
+    With a ``cache``, files whose content, path and engine match a stored row are
+    not checked again; the others go to the workers and their results are stored.
+    """
+    if cache is not None and check_one is None:
+        yield from _run_cached(engine, spec, paths, jobs, cache)
+        return
     if jobs <= 1 or len(paths) < 64:
         worker = check_one or read_and_check
         for path in paths:
             yield worker(engine, path)
         return
+    yield from _pool_map(spec, paths, jobs, _work)
+
+
+def _run_cached(engine: Engine, spec: EngineSpec, paths: Sequence[str], jobs: int,
+                cache: ResultCache) -> Iterator[FileResult]:
+    from .cache import content_digest
+
+    if jobs <= 1:  # one pass, each file read once
+        for path in paths:
+            try:
+                raw = _read(engine, path)
+            except OSError:
+                yield read_and_check(engine, path)
+                continue
+            digest = content_digest(raw)
+            found = cache.lookup(path, digest)
+            if found is None:
+                found = engine.check_bytes(raw, path)
+                cache.store(path, digest, found)
+            yield found
+        cache.save()
+        return
+    hits: dict[int, FileResult] = {}
+    todo: list[str] = []
+    for i, path in enumerate(paths):
+        try:
+            raw = _read(engine, path)
+        except OSError:
+            todo.append(path)  # the checking pass reports it as PC001
+            continue
+        found = cache.lookup(path, content_digest(raw))
+        if found is None:
+            todo.append(path)
+        else:
+            hits[i] = found
+    fresh: Iterator[tuple[FileResult, str | None]]
+    if len(todo) < 64:
+        fresh = (_read_and_check_digest(engine, p) for p in todo)
+    else:
+        fresh = _pool_map(spec, todo, jobs, _work_digest)
+    for i, path in enumerate(paths):
+        if i in hits:
+            yield hits[i]
+            continue
+        result, checked = next(fresh)
+        if checked is not None:  # the digest of the bytes the worker actually checked
+            cache.store(path, checked, result)
+        yield result
+    cache.save()
+
+
+def _pool_map(spec: EngineSpec, paths: Sequence[str], jobs: int, work: Callable[[str], T]) -> Iterator[T]:
     import multiprocessing
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
@@ -240,7 +322,80 @@ def run_files(
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                              initargs=(spec,)) as pool:
         try:
-            yield from pool.map(_work, paths, chunksize=chunksize)
+            yield from pool.map(work, paths, chunksize=chunksize)
         except KeyboardInterrupt:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+
+
+class Progress:
+    """A one-line progress bar on a terminal's stderr: files done, files/s, ETA.
+
+    The caller decides whether to show one (:func:`wants_progress`); this only draws,
+    at most ten times a second, and erases the line when done.
+    """
+
+    def __init__(self, total: int, stream: Any, clock: Callable[[], float] | None = None) -> None:
+        import time
+
+        self.total = total
+        self.stream = stream
+        self.clock = clock or time.monotonic
+        self.start = self.clock()
+        self.done = 0
+        self._last = -1.0
+        self._shown = False
+
+    def line(self) -> str:
+        elapsed = max(self.clock() - self.start, 1e-9)
+        rate = self.done / elapsed
+        width = 24
+        filled = width * self.done // max(self.total, 1)
+        bar = "#" * filled + "-" * (width - filled)
+        eta = f"{(self.total - self.done) / rate:.0f}s" if rate > 0 else "?"
+        return (f"[{bar}] {self.done}/{self.total} files {100 * self.done // max(self.total, 1)}% "
+                f"{rate:.0f} files/s ETA {eta}")
+
+    def tick(self, n: int = 1) -> None:
+        self.done += n
+        now = self.clock()
+        if now - self._last < 0.1 and self.done < self.total:
+            return
+        self._last = now
+        self.stream.write("\r" + self.line() + "\x1b[K")
+        self.stream.flush()
+        self._shown = True
+
+    def close(self) -> None:
+        if self._shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self._shown = False
+
+
+PROGRESS_MIN_FILES = 300
+
+
+def wants_progress(stream: Any, files: int, machine_format: bool, env: dict[str, str] | None = None) -> bool:
+    """A bar only for people: a terminal, not CI, a human format, and a run long enough to wait for."""
+    env = dict(os.environ) if env is None else env
+    if machine_format or files < PROGRESS_MIN_FILES:
+        return False
+    if env.get("CI", "").strip().lower() not in ("", "0", "false") or env.get("TERM") == "dumb":
+        return False
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def with_progress(results: Iterable[FileResult], progress: Progress | None) -> Iterator[FileResult]:
+    if progress is None:
+        yield from results
+        return
+    try:
+        for result in results:
+            progress.tick()
+            yield result
+    finally:
+        progress.close()

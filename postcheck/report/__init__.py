@@ -21,6 +21,8 @@ class Summary:
     by_code: dict[str, int] = field(default_factory=dict)
     by_severity: dict[str, int] = field(default_factory=dict)
     fixed: int = 0
+    # Every checked path, for formats that list clean files too (JUnit); not part of the JSON.
+    paths: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
         return {

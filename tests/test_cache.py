@@ -1,0 +1,187 @@
+"""The results cache: same output warm and cold, keyed right, robust to damage and concurrency, fast."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from postcheck.cache import DB_NAME, ResultCache, decode, encode, open_cache
+from postcheck.cli import main
+from postcheck.config import Config
+from postcheck.engine import Engine, FileResult
+from postcheck.model import Edit, Finding, Fix, Severity
+from postcheck.rule import CorpusItem
+from postcheck.runner import EngineSpec, run_files
+
+NOW = "2021-02-01T00:00:00Z"
+BODY = "<p>" + "Plenty of article text that goes on for a while. " * 3 + "</p>\n"
+
+
+def post(i: int, extra: str = "") -> str:
+    return (f"---\ntitle: Post {i}\ndate: 2021-01-05T10:00:00+08:00\nfrom: https://example.com/{i % 7}\n"
+            f"{extra}---\n\n<p>Post number {i}.</p>\n<div id=\"div-gpt-ad-{i}\"></div>\n{BODY}")
+
+
+@pytest.fixture
+def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "posts").mkdir()
+    for i in range(20):
+        extra = "colour: red\n" if i % 3 == 0 else ""
+        (tmp_path / "posts" / f"p{i:02d}.md").write_text(post(i, extra), encoding="utf-8")
+    (tmp_path / "posts" / "broken.md").write_bytes(b"\xff\xfe not utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def check(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    main(["check", "posts", "--now", NOW, "--exit-zero", *args])
+    return capsys.readouterr().out
+
+
+def db_rows(root: Path) -> int:
+    with sqlite3.connect(root / ".postcheck_cache" / DB_NAME) as conn:
+        return int(conn.execute("SELECT count(*) FROM results").fetchone()[0])
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+def test_warm_run_output_is_identical(corpus: Path, capsys: pytest.CaptureFixture[str], fmt: str) -> None:
+    uncached = check(capsys, "--format", fmt, "--no-cache")
+    assert not (corpus / ".postcheck_cache").exists()
+    cold = check(capsys, "--format", fmt)
+    assert db_rows(corpus) == 21
+    warm = check(capsys, "--format", fmt)
+    assert uncached == cold == warm
+    assert "PC206" in warm  # corpus keys come back from the cache: duplicates still found
+    assert (corpus / ".postcheck_cache" / ".gitignore").read_text(encoding="utf-8").endswith("*\n")
+
+
+def test_cache_dir_from_config(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    Path("postcheck.toml").write_text('cache-dir = "build/pc-cache"\n', encoding="utf-8")
+    check(capsys)
+    assert (corpus / "build" / "pc-cache" / DB_NAME).is_file()
+    assert not (corpus / ".postcheck_cache").exists()
+
+
+def _cache(root: Path, **config: object) -> tuple[Engine, ResultCache]:
+    engine = Engine(Config(**config), now=NOW)
+    cache = open_cache(engine, str(root / ".postcheck_cache"), now_pinned=True)
+    assert cache is not None
+    return engine, cache
+
+
+def _run(engine: Engine, cache: ResultCache, paths: list[str]) -> list[FileResult]:
+    return list(run_files(engine, EngineSpec(engine.config, now=NOW), paths, 1, cache=cache))
+
+
+def test_changed_content_and_config_miss(corpus: Path) -> None:
+    paths = sorted(str(p.relative_to(corpus)) for p in (corpus / "posts").iterdir())
+    engine, cache = _cache(corpus)
+    _run(engine, cache, paths)
+    engine, cache = _cache(corpus)
+    _run(engine, cache, paths)
+    assert (cache.hits, cache.misses) == (21, 0)  # PC001 for undecodable bytes is cached too
+    Path("posts/p01.md").write_text(post(1, "flavour: x\n"), encoding="utf-8")
+    engine, cache = _cache(corpus)
+    results = _run(engine, cache, paths)
+    assert cache.misses == 1
+    assert any(f.code == "PC005" for f in results[paths.index("posts/p01.md")].findings)
+    engine, cache = _cache(corpus, ignore=["PC3"])  # another config: another key
+    _run(engine, cache, paths)
+    assert cache.hits == 0
+
+
+def test_corrupt_database_is_replaced(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    expected = check(capsys, "--no-cache")
+    (corpus / ".postcheck_cache").mkdir()
+    (corpus / ".postcheck_cache" / DB_NAME).write_bytes(b"this is not a database" * 100)
+    assert check(capsys) == expected
+    assert db_rows(corpus) == 21
+    assert check(capsys) == expected
+
+
+@pytest.mark.parametrize("payload", ["{not json", "[[], []", '[[["PC301"]], []]', '{"a": 1}',
+                                     '[[["PC301","ad-slot","fatal","m",1,1,1,1,null,null,null,"x"]],[]]',
+                                     "[" * 100000])
+def test_damaged_or_foreign_rows_are_not_trusted(corpus: Path, capsys: pytest.CaptureFixture[str],
+                                                 payload: str) -> None:
+    expected = check(capsys, "--no-cache")
+    check(capsys)
+    with sqlite3.connect(corpus / ".postcheck_cache" / DB_NAME) as conn:
+        conn.execute("UPDATE results SET payload = ?", (payload,))
+    assert check(capsys) == expected
+
+
+def test_rows_of_another_format_are_dropped(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    expected = check(capsys, "--no-cache")
+    check(capsys)
+    with sqlite3.connect(corpus / ".postcheck_cache" / DB_NAME) as conn:
+        conn.execute("UPDATE meta SET value = 'someone-else-1'")
+    assert check(capsys) == expected
+    assert db_rows(corpus) == 21
+
+
+def test_encoding_round_trips_exactly() -> None:
+    fix = Fix(applicability="safe", description="remove", edits=(Edit(start=3, end=9, replacement="é"),))
+    finding = Finding(code="PC301", rule="ad-slot", severity=Severity.ERROR, message="m\n", path="a b.md",
+                      line=2, column=3, end_line=4, end_column=5, field="x.y", fix=fix,
+                      context={"k": [1, "v"]}, fingerprint="fp")
+    item = CorpusItem("a b.md", 1, 2, 3, 4, "fp", True)
+    result = FileResult("a b.md", [finding], [("PC206", ("https://x", 1, ["y"]), item)])
+    back = decode(encode(result), "a b.md")
+    assert back.findings == [finding] and back.corpus == result.corpus
+
+
+def test_unpinned_now_keeps_now_dependent_results_out(tmp_path: Path) -> None:
+    engine = Engine(Config())
+    cache = open_cache(engine, str(tmp_path / "c"), now_pinned=False)
+    assert cache is not None
+    future = Finding(code="PC102", rule="future-date", severity=Severity.ERROR, message="m", path="a.md")
+    cache.store("a.md", "d1", FileResult("a.md", [future]))
+    cache.store("b.md", "d2", FileResult("b.md", []))
+    assert [p.split("\0")[1] for p, _, _ in cache.pending] == ["b.md"]
+
+
+def _writer(root: str, start: int) -> int:
+    os.chdir(root)
+    return main(["check", "posts", "--now", NOW, "--exit-zero", "--jobs", "1", "--select", "PC0,PC3"])
+
+
+def test_concurrent_runs_do_not_corrupt_the_cache(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for i in range(20, 120):
+        (corpus / "posts" / f"q{i}.md").write_text(post(i), encoding="utf-8")
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    with ctx.Pool(4) as pool:
+        assert pool.starmap(_writer, [(str(corpus), i) for i in range(4)]) == [0, 0, 0, 0]
+    with sqlite3.connect(corpus / ".postcheck_cache" / DB_NAME) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    capsys.readouterr()
+    engine = Engine(Config(), select=["PC0", "PC3"], now=NOW)
+    cache = open_cache(engine, str(corpus / ".postcheck_cache"), now_pinned=True)
+    assert cache is not None
+    paths = sorted(f"posts/{p}" for p in os.listdir(corpus / "posts"))
+    _run(engine, cache, paths)
+    assert (cache.hits, cache.misses) == (len(paths), 0)
+
+
+def test_warm_run_is_at_least_five_times_faster(tmp_path: Path) -> None:
+    (tmp_path / "posts").mkdir()
+    for i in range(300):
+        (tmp_path / "posts" / f"p{i:03d}.md").write_text(post(i, "colour: red\n" * (i % 2)), encoding="utf-8")
+    paths = sorted(str(p) for p in (tmp_path / "posts").iterdir())
+    times = []
+    for _ in range(2):
+        engine = Engine(Config(), now=NOW)
+        start = time.perf_counter()
+        cache = open_cache(engine, str(tmp_path / ".postcheck_cache"), now_pinned=True)
+        assert cache is not None
+        results = _run(engine, cache, paths)
+        engine.finalize([c for r in results for c in r.corpus])
+        times.append(time.perf_counter() - start)
+    assert cache.hits == 300
+    assert times[1] * 5 < times[0], times

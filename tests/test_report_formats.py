@@ -1,0 +1,182 @@
+"""Output formats for CI: github workflow commands, SARIF 2.1.0, JUnit XML; --output-file; --statistics."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import jsonschema
+import pytest
+from junitparser import Failure, JUnitXml
+
+from postcheck.cli import main
+from postcheck.report.github import escape_data, escape_property
+from postcheck.rule import load_rules
+
+NOW = "2021-02-01T00:00:00Z"
+SCHEMA = Path(__file__).resolve().parents[1].parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+BODY = "<p>" + "Plenty of article text that goes on for a while. " * 3 + "</p>\n"
+GOOD = f"---\ntitle: Hello\ndate: 2021-01-05T10:00:00+08:00\n---\n\n{BODY}"
+UNKNOWN = f"---\ntitle: Hello\ncolour: red\ndate: 2021-01-05T10:00:00+08:00\n---\n\n{BODY}"
+NO_FRONT = f"just text\n\n{BODY}"
+
+
+@pytest.fixture
+def posts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder of three posts: clean, one warning, one error; cwd is the folder."""
+    (tmp_path / "posts").mkdir()
+    (tmp_path / "posts" / "clean.md").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "posts" / "a,b:c%.md").write_text(UNKNOWN, encoding="utf-8")
+    (tmp_path / "posts" / "新闻 one.md").write_text(NO_FRONT, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CI", raising=False)
+    return tmp_path
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(["check", "posts", "--select", "PC0", "--now", NOW, "--no-cache", *args])
+    return code, capsys.readouterr().out
+
+
+# -- github ---------------------------------------------------------------------------
+
+
+def test_github_escaping_follows_the_toolkit() -> None:
+    assert escape_data("50% off\r\nnext: a, b") == "50%25 off%0D%0Anext: a, b"
+    assert escape_property("a,b:c%\n") == "a%2Cb%3Ac%25%0A"
+
+
+def test_github_workflow_commands(posts: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run(capsys, "--format", "github")
+    lines = out.splitlines()
+    assert code == 1
+    assert lines[0].startswith("::warning file=posts/a%2Cb%3Ac%25.md,line=3,col=1,endLine=3,endColumn=")
+    assert ",title=PC005 unknown-field::" in lines[0]
+    assert lines[1].startswith("::error file=posts/新闻 one.md,line=1,col=1,")
+    assert ",title=PC002 missing-front-matter::" in lines[1]
+    assert lines[-1] == "Found 2 findings in 2 of 3 files."
+    assert len(lines) == 3
+
+
+def test_github_info_is_a_notice(posts: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    Path("postcheck.toml").write_text('[rules.PC005]\nseverity = "info"\n', encoding="utf-8")
+    _, out = run(capsys, "--format", "github")
+    assert out.splitlines()[0].startswith("::notice file=posts/a%2Cb%3Ac%25.md,")
+
+
+# -- sarif ----------------------------------------------------------------------------
+
+
+def _sarif(capsys: pytest.CaptureFixture[str]) -> dict:
+    code, out = run(capsys, "--format", "sarif")
+    assert code == 1
+    return json.loads(out)
+
+
+def test_sarif_validates_against_the_official_schema(posts: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    if not SCHEMA.is_file():
+        pytest.skip(f"the SARIF schema is not at {SCHEMA}")
+    doc = _sarif(capsys)
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft7Validator.check_schema(schema)
+    jsonschema.Draft7Validator(schema).validate(doc)
+    assert doc["version"] == "2.1.0"
+
+
+def test_sarif_describes_every_rule(posts: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    driver = _sarif(capsys)["runs"][0]["tool"]["driver"]
+    registry = load_rules()
+    assert [r["id"] for r in driver["rules"]] == sorted(registry)
+    levels = {"error": "error", "warning": "warning", "info": "note"}
+    for descriptor in driver["rules"]:
+        rule = registry[descriptor["id"]]
+        assert descriptor["name"] == rule.name
+        assert descriptor["shortDescription"]["text"] == rule.summary
+        assert descriptor["fullDescription"]["text"]
+        assert "## What it does" in descriptor["help"]["markdown"]
+        assert descriptor["defaultConfiguration"]["level"] == levels[rule.severity.value]
+
+
+def test_sarif_results_have_locations(posts: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_ = _sarif(capsys)["runs"][0]
+    rules = run_["tool"]["driver"]["rules"]
+    results = run_["results"]
+    assert [r["ruleId"] for r in results] == ["PC005", "PC002"]
+    first = results[0]
+    assert rules[first["ruleIndex"]]["id"] == "PC005"
+    assert first["level"] == "warning"
+    location = first["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": "posts/a%2Cb%3Ac%25.md", "uriBaseId": "%SRCROOT%"}
+    assert location["region"]["startLine"] == 3 and location["region"]["startColumn"] == 1
+    assert location["region"]["endLine"] == 3 and location["region"]["endColumn"] > 1
+    cjk = results[1]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert cjk == "posts/%E6%96%B0%E9%97%BB%20one.md"
+    assert first["partialFingerprints"]
+
+
+def test_sarif_without_findings_is_valid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "posts").mkdir()
+    (tmp_path / "posts" / "clean.md").write_text(GOOD, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out = run(capsys, "--format", "sarif")
+    assert code == 0
+    assert json.loads(out)["runs"][0]["results"] == []
+
+
+# -- junit ----------------------------------------------------------------------------
+
+
+def test_junit_one_case_per_file_one_failure_per_finding(posts: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    Path("posts/two.md").write_text(UNKNOWN.replace("colour: red\n", "colour: red\nflavour: x\n"),
+                                    encoding="utf-8")
+    code = main(["check", "posts", "--select", "PC0", "--now", NOW, "--no-cache", "--format", "junit",
+                 "--output-file", "report.xml"])
+    assert code == 1
+    assert capsys.readouterr().out == ""
+    xml = JUnitXml.fromfile("report.xml")
+    suites = list(xml)
+    assert len(suites) == 1
+    cases = {case.name: case for case in suites[0]}
+    assert sorted(cases) == ["posts/a,b:c%.md", "posts/clean.md", "posts/two.md", "posts/新闻 one.md"]
+    assert cases["posts/clean.md"].is_passed
+    two = [r for r in cases["posts/two.md"].result if isinstance(r, Failure)]
+    assert [f.type for f in two] == ["PC005", "PC005"]
+    assert "flavour" in two[1].message
+    [missing] = cases["posts/新闻 one.md"].result
+    assert missing.type == "PC002" and "posts/新闻 one.md:1:1: PC002 [error]" in missing.text
+
+
+def test_junit_survives_characters_xml_cannot_carry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "posts").mkdir()
+    (tmp_path / "posts" / "we\x01ird <&>.md").write_text(NO_FRONT, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out = run(capsys, "--format", "junit")
+    assert code == 1
+    Path("r.xml").write_text(out, encoding="utf-8")
+    [case] = list(list(JUnitXml.fromfile("r.xml"))[0])
+    assert case.name == "posts/we\\x01ird <&>.md"
+
+
+# -- --output-file and --statistics ------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl", "github", "sarif", "junit"])
+def test_output_file_holds_exactly_what_stdout_would(fmt: str, posts: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    _, expected = run(capsys, "--format", fmt)
+    code, out = run(capsys, "--format", fmt, "--output-file", "out.report")
+    assert code == 1 and out == ""
+    assert Path("out.report").read_text(encoding="utf-8") == expected
+    assert not [p for p in os.listdir(".") if "postcheck-tmp" in p]
+
+
+def test_statistics_counts_per_code(posts: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    Path("posts/two.md").write_text(UNKNOWN.replace("colour: red\n", "colour: red\nflavour: x\n"),
+                                    encoding="utf-8")
+    code, out = run(capsys, "--statistics")
+    assert code == 1
+    assert out.splitlines() == ["     3\tPC005\t[ ] unknown-field", "     1\tPC002\t[ ] missing-front-matter"]
