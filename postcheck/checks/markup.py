@@ -1,1 +1,483 @@
-"""(being written)"""
+"""PC3: leftover markup — ad slots, paywall promos, beacons, active content, lazy images.
+
+Scraped bodies carry the site's furniture. The rules here find it on the parsed
+tree (ids, class tokens, attribute names, URL hosts), using signatures kept as data
+in ``rules/markup/*.toml``; the shared walk is in :mod:`._scan`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import Field
+
+from ..model import Edit, Fix, Problem
+from ..parse import ParsedPost
+from ..rule import RuleContext, RuleOptions, rule
+from ._scan import Element, Unit, attribute_edit, attributes_of, removal_edit, removal_span, scan
+from ._signatures import tables, url_parts
+
+__all__ = ["active_content", "ad_slot", "empty_container", "lazy_image", "paywall_promo", "tracking_pixel"]
+
+
+def _describe(item: Element) -> str:
+    attrs = item.attrs
+    if attrs.get("id"):
+        return f'<{item.tag} id="{attrs["id"][:60]}">'
+    if attrs.get("class"):
+        return f'<{item.tag} class="{attrs["class"].strip()[:60]}">'
+    for key in ("href", "src", "data-src"):
+        if attrs.get(key):
+            return f'<{item.tag} {key}="{attrs[key][:60]}">'
+    return f"<{item.tag}>"
+
+
+def _remove_fix(post: ParsedPost, item: Element, what: str) -> Fix | None:
+    span = removal_span(post, item)
+    if span is None:
+        return None
+    edit = removal_edit(post, *span, item)
+    return Fix(applicability="safe", description=f"remove the {what}", edits=(edit,))
+
+
+def _unit_problem(post: ParsedPost, unit: Unit, label: str) -> Problem:
+    start, _ = post.start_tag_span(unit.element.el)
+    spans = [removal_span(post, item) for item in (unit.element, *unit.extra)]
+    last = unit.extra[-1] if unit.extra else unit.element
+    last_span = spans[-1]
+    end = last_span[1] if last_span is not None else post.element_span(last.el)[1]
+    inner = _describe(unit.matched)
+    where = "" if unit.matched is unit.element else f" in {_describe(unit.element)}"
+    copies = f" and {len(unit.extra)} more cop{'y' if len(unit.extra) == 1 else 'ies'}" if unit.extra else ""
+    message = f"leftover {label} {inner}{where}{copies} ({unit.reason})"
+    fix = None
+    # A promo link inside a sentence: removing it would break the sentence.
+    if all(s is not None for s in spans) and not (unit.element.tag in _INLINE and _inline(unit.element)):
+        first_span = spans[0]
+        assert first_span is not None and last_span is not None
+        fix = Fix(applicability="safe", description="remove the element",
+                  edits=(removal_edit(post, first_span[0], last_span[1], unit.element),))
+    return Problem(start, end, message, fix=fix, context={"signature": unit.reason})
+
+
+@rule("PC301", "ad-slot", severity="error", fix="safe")
+def ad_slot(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
+    """An ad-server slot or ad container was left in the article.
+
+    ## What it does
+    Matches elements against the ad signatures in `rules/markup/ads.toml`: ad-server
+    slot ids (`dfp-ad-*`, `div-gpt-ad-*`, `gpt-ad-slot-N`), ad container classes
+    (`mpu-ad`, `o-ads`, `m-block-ad`, `adsbygoogle`, `innity-*`), ad attributes
+    (`data-o-ads-*`, `data-dfp`), taboola/outbrain widgets and iframes served by ad
+    hosts. Class and id tokens are compared as whole tokens or whole word parts, so
+    `header` or `download` never look like `ad`. One finding per outermost ad element
+    (a wrapper that holds nothing but the slot is part of it), from its start tag to
+    its end tag. Malformed start tags such as `<divclass="m-block-ad "…>` are read
+    from the raw source.
+
+    ## Why is this bad?
+    Empty ad slots and their labels ("Advertisement", "广告") end up in feeds,
+    search indexes and training data as noise, and tell readers the post was scraped.
+
+    ## Example
+    ```html
+    <p>Text.</p><section id="imu"><div id="dfp-ad-imu1"></div></section><p>More.</p>
+    ```
+
+    ## Use instead
+    ```html
+    <p>Text.</p><p>More.</p>
+    ```
+
+    ## Options
+    None. Add signatures with a `rule-data` folder holding a `kind = "markup-signatures"`
+    file with `code = "PC301"`.
+
+    ## Fix safety
+    Safe: removes the element's exact source span (and whitespace only it used). An
+    element that holds article paragraphs besides the ad is never removed whole; when
+    the source span cannot be verified the finding has no fix.
+    """
+    for unit in scan(post, ctx.data).units:
+        if unit.code == "PC301":
+            yield _unit_problem(post, unit, "ad slot")
+
+
+@rule("PC302", "paywall-promo", severity="error", fix="safe")
+def paywall_promo(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
+    """A subscription, paywall, newsletter or donation promo was left in the article.
+
+    ## What it does
+    Matches the promo signatures in `rules/markup/paywall.toml` — promo links to
+    subscription and donation hosts or paths, paywall images, sign-up boxes
+    (`o-self-promo`, newsletter boxes) — and sign-up forms (a form or box around an
+    e-mail input). Only markup is matched: article text that talks about
+    subscriptions is not a finding.
+
+    ## Why is this bad?
+    The promo belongs to the site, not to the article; republished, it advertises
+    someone else's subscription and may link to dead checkout pages.
+
+    ## Example
+    ```html
+    <p>Text.</p><a href="https://subscribe.example.com/offer"><img src="/paywall.png"></a>
+    ```
+
+    ## Use instead
+    ```html
+    <p>Text.</p>
+    ```
+
+    ## Options
+    None. Extend with `code = "PC302"` signature files.
+
+    ## Fix safety
+    Safe when the promo is a block of its own (removed with its exact span). A promo
+    link inside a sentence is reported without a fix, since removing it would leave a
+    broken sentence.
+    """
+    for unit in scan(post, ctx.data).units:
+        if unit.code == "PC302":
+            yield _unit_problem(post, unit, "promo")
+
+
+_INLINE = frozenset({"a", "abbr", "b", "bdi", "bdo", "cite", "code", "em", "font", "i", "kbd", "mark", "q",
+                     "s", "small", "span", "strong", "sub", "sup", "time", "u"})
+
+
+def _inline(item: Element) -> bool:
+    """Is the element part of running text (text or a text-holding inline sibling next to it)?"""
+    el = item.el
+    if (el.tail or "").strip():
+        return True
+    prev = el.getprevious()
+    while prev is not None and prev.tag == "br" and not (prev.tail or "").strip():
+        prev = prev.getprevious()  # a line break inside a paragraph is still running text
+    if prev is None:
+        parent = el.getparent()
+        if parent is not None and (parent.text or "").strip():
+            return True
+    elif (prev.tail or "").strip() or _inline_text(prev):
+        return True
+    following = el.getnext()
+    return following is not None and _inline_text(following)
+
+
+def _inline_text(el: Any) -> bool:
+    tag = el.tag.lower() if isinstance(el.tag, str) else ""
+    return tag in _INLINE and any(t.strip() for t in el.itertext() if isinstance(t, str))
+
+
+@rule("PC303", "tracking-pixel", severity="warning", fix="safe")
+def tracking_pixel(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
+    """A tracking beacon, tracking redirect or tracking attribute was left in the article.
+
+    ## What it does
+    Reports 1×1 images, images and links served by the beacon and tracking-redirect
+    hosts of `rules/markup/beacons.toml`, and tracking attributes (`pinger-seen`,
+    `data-trackable`, …).
+
+    ## Why is this bad?
+    Beacons report every reader of the republished post to a third party; the
+    attributes are residue of the site's analytics scripts.
+
+    ## Example
+    ```html
+    <img src="https://pixel.example.com/b.gif" width="1" height="1"><img src="a.jpg" pinger-seen="true">
+    ```
+
+    ## Use instead
+    ```html
+    <img src="a.jpg">
+    ```
+
+    ## Options
+    None. Extend with `code = "PC303"` signature files.
+
+    ## Fix safety
+    Safe: beacon images are removed, tracking attributes are removed from their start
+    tag. Tracking redirect links are reported without a fix (unwrapping the target is a
+    judgement call).
+    """
+    table = tables(ctx.data).get("PC303")
+    result = scan(post, ctx.data)
+    for item in result.elements:
+        attrs = item.attrs
+        start, end = post.start_tag_span(item.el)
+        if item.tag == "img" and _is_pixel(attrs, table):
+            fix = _remove_fix(post, item, "beacon image")
+            yield Problem(start, end, f"tracking pixel {_describe(item)}", fix=fix)
+            continue
+        if table is None:
+            continue
+        if item.tag == "a" and attrs.get("href"):
+            sig = table.match_url(attrs["href"], "a", paths=False)
+            if sig is not None:
+                yield Problem(start, end, f"link through tracking redirect {url_parts(attrs['href'])[0]} "
+                              f"({sig.name})")
+        names = {n for n in attrs if table.attributes.find(n) is not None}
+        if names:
+            edits = attribute_edit(post, item, names)
+            fix = Fix(applicability="safe", description="remove the tracking attributes",
+                      edits=tuple(edits)) if edits else None
+            listed = ", ".join(sorted(names))
+            yield Problem(start, end, f"tracking attribute {listed} on <{item.tag}>", fix=fix)
+
+
+def _is_pixel(attrs: dict[str, str], table: Any) -> bool:
+    if _dimension(attrs.get("width")) in (0, 1) and _dimension(attrs.get("height")) in (0, 1):
+        return True
+    style = attrs.get("style", "").replace(" ", "").lower()
+    if ("width:1px" in style or "width:0" in style) and ("height:1px" in style or "height:0" in style):
+        return True
+    src = attrs.get("src", "")
+    return bool(table is not None and src and table.match_url(src, "img", paths=False) is not None)
+
+
+def _dimension(value: str | None) -> int | None:
+    if value is None:
+        return None
+    value = value.strip().lower().removesuffix("px")
+    return int(value) if value.isdigit() and len(value) < 6 else None
+
+
+class ActiveContentOptions(RuleOptions):
+    allowed_embeds: list[str] | None = Field(
+        default=None, alias="allowed-embeds",
+        description="hosts whose iframes are allowed; when unset, iframes are not reported",
+    )
+
+
+# Real inline event-handler attributes (HTML Living Standard, GlobalEventHandlers and
+# WindowEventHandlers). An attribute that merely starts with "on" — `on` from a broken
+# alt text, `one`, `only` — is not one.
+_EVENT_HANDLERS = frozenset(
+    "on" + n for n in (
+        "abort afterprint animationend animationiteration animationstart auxclick beforeinput "
+        "beforematch beforeprint beforetoggle beforeunload blur cancel canplay canplaythrough change "
+        "click close contextlost contextmenu contextrestored copy cuechange cut dblclick drag dragend "
+        "dragenter dragleave dragover dragstart drop durationchange emptied ended error focus focusin "
+        "focusout formdata gotpointercapture hashchange input invalid keydown keypress keyup "
+        "languagechange load loadeddata loadedmetadata loadstart lostpointercapture message "
+        "messageerror mousedown mouseenter mouseleave mousemove mouseout mouseover mouseup mousewheel "
+        "offline online pagehide pagereveal pageshow pageswap paste pause play playing pointercancel "
+        "pointerdown pointerenter pointerleave pointermove pointerout pointerover pointerup popstate "
+        "progress ratechange rejectionhandled reset resize scroll scrollend securitypolicyviolation "
+        "seeked seeking select selectionchange selectstart slotchange stalled storage submit suspend "
+        "timeupdate toggle touchcancel touchend touchmove touchstart transitioncancel transitionend "
+        "transitionrun transitionstart unhandledrejection unload volumechange waiting wheel"
+    ).split()
+)
+_URL_KEYS = ("href", "src", "action", "formaction", "xlink:href", "data")
+
+
+@rule("PC304", "active-content", severity="error", options=ActiveContentOptions, fix="safe")
+def active_content(post: ParsedPost, ctx: RuleContext[ActiveContentOptions]) -> Iterator[Problem]:
+    """Scripts, inline event handlers or `javascript:` URLs were left in the article.
+
+    ## What it does
+    Reports `<script>` elements, real inline event-handler attributes (`onclick`,
+    `onload`, … — not an attribute named `on` left by a broken alt text, nor Vue's
+    `@click`), and `javascript:` URLs. `<iframe>`s are reported only when the
+    `allowed-embeds` option lists hosts and the iframe's host is not among them:
+    content embeds (video, podcasts, documents, social posts) are article content.
+
+    ## Why is this bad?
+    Republished scripts run with the republishing site's privileges; handlers and
+    `javascript:` links are dead or dangerous outside their original page.
+
+    ## Example
+    ```html
+    <p onclick="track()">Text</p><script src="https://widgets.example.com/w.js"></script>
+    ```
+
+    ## Use instead
+    ```html
+    <p>Text</p>
+    ```
+
+    ## Options
+    `allowed-embeds` (list of hosts, default unset): report iframes from other hosts.
+
+    ## Fix safety
+    Safe: scripts and disallowed iframes are removed with their exact span; handler
+    attributes and `javascript:` URL attributes are removed from their start tag.
+    """
+    allowed = ctx.options.allowed_embeds
+    allowed_hosts = {h.lower().strip(".") for h in allowed} if allowed is not None else None
+    for item in scan(post, ctx.data).elements:
+        start, end = post.start_tag_span(item.el)
+        if item.tag == "script":
+            span = removal_span(post, item)
+            yield Problem(start, span[1] if span else end, f"script {_describe(item)}",
+                          fix=_remove_fix(post, item, "script"))
+            continue
+        if item.tag == "iframe" and allowed_hosts is not None:
+            host = url_parts(item.attrs.get("src", ""))[0]
+            if not _host_allowed(host, allowed_hosts):
+                yield Problem(start, end, f"iframe from {host or 'no host'} is not in allowed-embeds",
+                              fix=_remove_fix(post, item, "iframe"))
+                continue
+        bad = sorted(k for k in item.attrs if k in _EVENT_HANDLERS)
+        bad_urls = sorted(k for k in _URL_KEYS if _is_javascript_url(item.attrs.get(k)))
+        if bad or bad_urls:
+            edits = attribute_edit(post, item, set(bad) | set(bad_urls))
+            fix = Fix(applicability="safe", description="remove the attributes", edits=tuple(edits)) \
+                if edits else None
+            what = ", ".join([f"event handler {k}" for k in bad]
+                             + [f"javascript: URL in {k}" for k in bad_urls])
+            yield Problem(start, end, f"{what} on <{item.tag}>", fix=fix)
+
+
+def _host_allowed(host: str, allowed: set[str]) -> bool:
+    while host:
+        if host in allowed:
+            return True
+        _, _, host = host.partition(".")
+    return False
+
+
+_URL_JUNK = " " + "".join(chr(c) for c in range(0x20))
+
+
+def _is_javascript_url(value: str | None) -> bool:
+    if not value:
+        return False
+    # browsers ignore leading whitespace/control characters and embedded tabs/newlines
+    cleaned = "".join(ch for ch in value[:64] if ch not in "\t\n\r").lstrip(_URL_JUNK).lower()
+    return cleaned.startswith("javascript:")
+
+
+_LAZY_KEYS = ("data-src", "data-original", "data-lazy-src", "data-lazy", "data-echo", "data-url")
+_PLACEHOLDER_WORDS = ("blank", "spacer", "placeholder", "lazy", "loading", "transparent", "pixel", "grey.gif",
+                      "gray.gif", "1x1", "empty", "dummy")
+
+
+@rule("PC305", "lazy-image", severity="warning", fix="safe")
+def lazy_image(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
+    """An image's real URL is only in `data-src`/`data-original` (lazy loading).
+
+    ## What it does
+    Reports `<img>` elements with a `data-src`-style attribute holding a URL and a
+    `src` that is missing, empty, a `data:` URI or a placeholder (`blank.gif`,
+    `spacer.gif`, `placeholder.png`, …).
+
+    ## Why is this bad?
+    Without the site's lazy-loading script the image never loads: the post shows a
+    blank or a grey box.
+
+    ## Example
+    ```html
+    <img class="lazyload" data-src="https://img.example.com/photo.jpg">
+    ```
+
+    ## Use instead
+    ```html
+    <img class="lazyload" src="https://img.example.com/photo.jpg" data-src="https://img.example.com/photo.jpg">
+    ```
+
+    ## Options
+    None.
+
+    ## Fix safety
+    Safe: sets `src` to the `data-src` value as written (inserting the attribute or
+    replacing the placeholder's value); nothing else changes.
+    """
+    for item in scan(post, ctx.data).elements:
+        if item.tag != "img":
+            continue
+        key = next((k for k in _LAZY_KEYS if _looks_like_url(item.attrs.get(k))), None)
+        if key is None:
+            continue
+        src = item.attrs.get("src")
+        if src is not None and not _placeholder(src, item.attrs[key]):
+            continue
+        start, end = post.start_tag_span(item.el)
+        yield Problem(start, end, f"lazy image: the URL is only in {key} "
+                      f"({'no src' if src is None else 'src is a placeholder'})",
+                      fix=_lazy_fix(post, item, key))
+
+
+def _looks_like_url(value: str | None) -> bool:
+    if not value:
+        return False
+    v = value.strip().lower()
+    return v.startswith(("http://", "https://", "//", "/")) or (
+        "." in v and not v.startswith(("data:", "javascript:", "{"))
+    )
+
+
+def _placeholder(src: str, real: str) -> bool:
+    value = src.strip()
+    if not value or value.lower().startswith("data:") or value == "#" or value.lower() == "about:blank":
+        return True
+    if value == real.strip():
+        return False
+    name = url_parts(value)[3].rsplit("/", 1)[-1]
+    return any(w in name for w in _PLACEHOLDER_WORDS)
+
+
+def _lazy_fix(post: ParsedPost, item: Element, key: str) -> Fix | None:
+    spans = {s.name: s for s in attributes_of(post, item)}
+    real = spans.get(key)
+    if real is None or not real.value.strip():
+        return None
+    quote = real.quote or '"'
+    if quote not in ('"', "'") or quote in real.value:
+        quote = '"' if '"' not in real.value else "'"
+        if quote in real.value:
+            return None
+    src = spans.get("src")
+    if src is not None:
+        if src.value_end > src.value_start or src.quote:
+            edit = Edit(start=src.value_start, end=src.value_end, replacement=real.value) if src.quote else \
+                Edit(start=src.value_start, end=src.value_end, replacement=f"{quote}{real.value}{quote}")
+        else:  # a bare `src` with no value
+            edit = Edit(start=src.start, end=src.end, replacement=f"src={quote}{real.value}{quote}")
+        if src.quote and src.quote in real.value:
+            return None
+    else:
+        tag = post.html.tag_of(item.el)
+        if tag is None:
+            return None
+        at = tag.start + 1 + len(item.tag)
+        edit = Edit(start=at, end=at, replacement=f" src={quote}{real.value}{quote}")
+    return Fix(applicability="safe", description=f"set src from {key}", edits=(edit,))
+
+
+@rule("PC306", "empty-container", severity="info", fix="safe")
+def empty_container(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
+    """An element with no text, no media and no meaningful attributes.
+
+    ## What it does
+    Reports the outermost container elements (`div`, `section`, `span`, `p`, …) whose
+    whole content is empty: no text, no images or other media, no form controls, and
+    no attribute that gives them a meaning (`id`, `name`, microdata, `role`). They are
+    usually left where a widget or an ad was stripped.
+
+    ## Why is this bad?
+    Harmless to readers but noise for diffs, word counts and later cleanup; often a
+    sign that something was removed from the article.
+
+    ## Example
+    ```html
+    <p>Text.</p><div class="widget"><span></span></div><p>More.</p>
+    ```
+
+    ## Use instead
+    ```html
+    <p>Text.</p><p>More.</p>
+    ```
+
+    ## Options
+    None.
+
+    ## Fix safety
+    Safe: removes the element's exact source span.
+    """
+    for item in scan(post, ctx.data).empty_roots:
+        start, end = post.start_tag_span(item.el)
+        span = removal_span(post, item)
+        yield Problem(start, span[1] if span else end, f"empty container {_describe(item)}",
+                      fix=_remove_fix(post, item, "empty element"))

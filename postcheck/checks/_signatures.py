@@ -1,0 +1,346 @@
+"""Markup signatures (``kind = "markup-signatures"``): validation, compilation, matching.
+
+Signatures describe leftover site markup (ad slots, subscription promos, beacons) by
+what the parsed tree shows: id and class tokens, attribute names and values, and the
+hosts and paths of ``src``/``href`` URLs. Nothing here runs a regex over raw HTML.
+Class and id tokens are compared whole (or by whole word parts, so that a class
+``header`` or ``download`` never looks like ``ad``); only long, unambiguous words such as
+``paywall`` may be matched inside a token.
+
+The data files are compiled once per process into dict/set tables
+(:func:`tables`, through ``RuleData.derived``) so that one walk over the tree checks
+every element against every signature in constant time per token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..data import RuleData, register_kind
+
+__all__ = [
+    "AttributeValue",
+    "Signature",
+    "SignatureFile",
+    "SignatureTable",
+    "split_words",
+    "tables",
+    "url_parts",
+]
+
+Code = Literal["PC301", "PC302", "PC303"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class AttributeValue(_Model):
+    """An attribute whose (case-folded, trimmed) value equals ``value``."""
+
+    name: str
+    value: str
+
+
+def _lower_all(values: list[str]) -> list[str]:
+    return [v.strip().lower() for v in values if v.strip()]
+
+
+def _check_patterns(values: list[str]) -> list[str]:
+    """Token patterns: ``exact``, ``prefix*`` or ``prefix#`` (prefix then digits only)."""
+    for v in values:
+        body = v[:-1] if v[-1:] in "*#" else v
+        if not body or "*" in body or "#" in body:
+            raise ValueError(f"pattern {v!r}: use 'exact', 'prefix*' or 'prefix#' (digits)")
+    return values
+
+
+class Signature(_Model):
+    """One signature: any of its conditions matching an element is a match."""
+
+    name: str
+    source: str = Field(min_length=3, description="where this signature comes from")
+    tags: list[str] = Field(default_factory=list, description="only these elements (empty: any)")
+    ids: list[str] = Field(default_factory=list)
+    classes: list[str] = Field(default_factory=list)
+    words: list[str] = Field(default_factory=list, description="whole word parts of id/class tokens")
+    substrings: list[str] = Field(default_factory=list, description="long words found inside tokens")
+    attributes: list[str] = Field(default_factory=list, description="attribute names (prefix*)")
+    attribute_values: list[AttributeValue] = Field(default_factory=list, alias="attribute-values")
+    hosts: list[str] = Field(default_factory=list, description="host or parent domain of src/href")
+    host_labels: list[str] = Field(default_factory=list, alias="host-labels",
+                                   description="first label of the host (subscribe.example.com)")
+    path_segments: list[str] = Field(default_factory=list, alias="path-segments",
+                                     description="a whole path segment or the fragment of src/href")
+    path_substrings: list[str] = Field(default_factory=list, alias="path-substrings",
+                                       description="inside the path of src (and data-src)")
+    link_texts: list[str] = Field(default_factory=list, alias="link-texts",
+                                  description="the whole text of an <a> (case-folded, spaces collapsed)")
+    must_match: list[str] = Field(alias="must-match", min_length=1)
+    must_not_match: list[str] = Field(alias="must-not-match", min_length=1)
+
+    @field_validator(
+        "tags", "ids", "classes", "words", "substrings", "attributes", "hosts", "host_labels",
+        "path_segments", "path_substrings", "link_texts",
+    )
+    @classmethod
+    def _lower(cls, value: list[str]) -> list[str]:
+        return _lower_all(value)
+
+    @field_validator("ids", "classes", "attributes")
+    @classmethod
+    def _patterns(cls, value: list[str]) -> list[str]:
+        return _check_patterns(value)
+
+    @field_validator("substrings", "path_substrings")
+    @classmethod
+    def _long_enough(cls, value: list[str]) -> list[str]:
+        short = [v for v in value if len(v) < 6]
+        if short:
+            raise ValueError(f"substrings shorter than 6 characters match too much: {short}")
+        return value
+
+    @model_validator(mode="after")
+    def _has_condition(self) -> Signature:
+        if not (self.ids or self.classes or self.words or self.substrings or self.attributes
+                or self.attribute_values or self.hosts or self.host_labels or self.path_segments
+                or self.path_substrings or self.link_texts):
+            raise ValueError(f"signature {self.name!r} has no condition")
+        return self
+
+
+class SignatureFile(_Model):
+    """A ``rules/markup/*.toml`` file: the signatures one rule uses."""
+
+    kind: Literal["markup-signatures"] = "markup-signatures"
+    code: Code
+    source: str = Field(min_length=3)
+    signatures: list[Signature] = Field(min_length=1)
+
+
+register_kind("markup-signatures", SignatureFile)
+
+# Word parts that negate a token ("no-ads", "ad-free"): such a class describes a
+# page without ads, not an ad.
+_NEGATIONS = frozenset({"no", "non", "free", "has", "with", "without", "hide"})
+
+
+def split_words(token: str) -> list[str]:
+    """Word parts of an id/class token: split at ``-``, ``_``, digits and camelCase."""
+    parts: list[str] = []
+    current: list[str] = []
+    prev = ""
+    for ch in token:
+        if ch.isascii() and ch.isalpha():
+            if ch.isupper() and prev.islower() and current:
+                parts.append("".join(current))
+                current = []
+            current.append(ch)
+        else:
+            if current:
+                parts.append("".join(current))
+                current = []
+        prev = ch
+    if current:
+        parts.append("".join(current))
+    return [p.lower() for p in parts]
+
+
+def url_parts(url: str) -> tuple[str, list[str], str, str]:
+    """(host, path segments, fragment, path) of a URL, all lower-case; never raises."""
+    url = url.strip()
+    if url.startswith("//"):
+        url = "http:" + url
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").strip(".")
+    except ValueError:
+        return "", [], "", ""
+    path = parts.path.lower()
+    return host.lower(), [s for s in path.split("/") if s], parts.fragment.lower(), path
+
+
+@dataclass
+class _Patterns:
+    exact: dict[str, Signature] = field(default_factory=dict)
+    prefixes: list[tuple[str, bool, Signature]] = field(default_factory=list)  # (prefix, digits-only, sig)
+
+    def add(self, pattern: str, sig: Signature) -> None:
+        if pattern.endswith("*"):
+            self.prefixes.append((pattern[:-1], False, sig))
+        elif pattern.endswith("#"):
+            self.prefixes.append((pattern[:-1], True, sig))
+        else:
+            self.exact.setdefault(pattern, sig)
+
+    def find(self, token: str) -> Signature | None:
+        sig = self.exact.get(token)
+        if sig is not None:
+            return sig
+        for prefix, digits, psig in self.prefixes:
+            if token.startswith(prefix):
+                rest = token[len(prefix):]
+                if not digits or (rest.isdigit() and rest.isascii()):
+                    return psig
+        return None
+
+
+@dataclass
+class SignatureTable:
+    """Compiled signatures of one rule code: dicts and short lists, built once."""
+
+    code: str
+    ids: _Patterns = field(default_factory=_Patterns)
+    classes: _Patterns = field(default_factory=_Patterns)
+    attributes: _Patterns = field(default_factory=_Patterns)
+    words: dict[str, Signature] = field(default_factory=dict)
+    substrings: list[tuple[str, Signature]] = field(default_factory=list)
+    values: dict[tuple[str, str], Signature] = field(default_factory=dict)
+    hosts: dict[str, Signature] = field(default_factory=dict)
+    host_labels: dict[str, Signature] = field(default_factory=dict)
+    path_segments: dict[str, Signature] = field(default_factory=dict)
+    path_substrings: list[tuple[str, Signature]] = field(default_factory=list)
+    tags: dict[int, frozenset[str]] = field(default_factory=dict)  # id(sig) -> allowed tags
+    value_names: set[str] = field(default_factory=set)
+    link_texts: dict[str, Signature] = field(default_factory=dict)
+
+    def add(self, sig: Signature) -> None:
+        if sig.tags:
+            self.tags[id(sig)] = frozenset(sig.tags)
+        for p in sig.ids:
+            self.ids.add(p, sig)
+        for p in sig.classes:
+            self.classes.add(p, sig)
+        for p in sig.attributes:
+            self.attributes.add(p, sig)
+        for w in sig.words:
+            self.words.setdefault(w, sig)
+        self.substrings.extend((s, sig) for s in sig.substrings)
+        for av in sig.attribute_values:
+            self.values.setdefault((av.name.lower(), av.value.strip().lower()), sig)
+            self.value_names.add(av.name.lower())
+        for h in sig.hosts:
+            self.hosts.setdefault(h.strip("."), sig)
+        for h in sig.host_labels:
+            self.host_labels.setdefault(h, sig)
+        for s in sig.path_segments:
+            self.path_segments.setdefault(s, sig)
+        self.path_substrings.extend((s, sig) for s in sig.path_substrings)
+        for t in sig.link_texts:
+            self.link_texts.setdefault(" ".join(t.split()), sig)
+
+    def _allowed(self, sig: Signature | None, tag: str) -> Signature | None:
+        if sig is None:
+            return None
+        allowed = self.tags.get(id(sig))
+        return sig if allowed is None or tag in allowed else None
+
+    def _token(self, token: str, patterns: _Patterns, tag: str) -> Signature | None:
+        found = self._allowed(patterns.find(token), tag)
+        if found is not None:
+            return found
+        if self.words:
+            parts = split_words(token)
+            if not _NEGATIONS.intersection(parts):
+                for part in parts:
+                    found = self._allowed(self.words.get(part), tag)
+                    if found is not None:
+                        return found
+        for sub, sig in self.substrings:
+            if sub in token:
+                found = self._allowed(sig, tag)
+                if found is not None:
+                    return found
+        return None
+
+    def match_url(self, url: str, tag: str, *, paths: bool = True) -> Signature | None:
+        host, segments, fragment, path = url_parts(url)
+        if host:
+            probe = host
+            while probe:
+                found = self._allowed(self.hosts.get(probe), tag)
+                if found is not None:
+                    return found
+                _, _, probe = probe.partition(".")
+            label = host.split(".", 1)[0]
+            found = self._allowed(self.host_labels.get(label), tag)
+            if found is not None:
+                return found
+        if not paths:
+            return None
+        for seg in segments:
+            found = self._allowed(self.path_segments.get(seg), tag)
+            if found is not None:
+                return found
+        if fragment:
+            found = self._allowed(self.path_segments.get(fragment), tag)
+            if found is not None:
+                return found
+        for sub, sig in self.path_substrings:
+            if sub in path:
+                found = self._allowed(sig, tag)
+                if found is not None:
+                    return found
+        return None
+
+    def match_link_text(self, text: str) -> Signature | None:
+        if not self.link_texts or len(text) > 80:
+            return None
+        return self._allowed(self.link_texts.get(" ".join(text.split()).casefold()), "a")
+
+    def match(self, tag: str, attrs: Mapping[str, str]) -> Signature | None:
+        """The first signature that matches an element (tag lower-case), else None."""
+        for name, value in attrs.items():
+            found = self._allowed(self.attributes.find(name), tag)
+            if found is not None:
+                return found
+            if name in self.value_names:
+                found = self._allowed(self.values.get((name, value.strip().lower())), tag)
+                if found is not None:
+                    return found
+        ident = attrs.get("id")
+        if ident:
+            found = self._token(ident.strip().lower(), self.ids, tag)
+            if found is not None:
+                return found
+        classes = attrs.get("class")
+        if classes:
+            for token in classes.lower().split():
+                found = self._token(token, self.classes, tag)
+                if found is not None:
+                    return found
+        for key in _URL_ATTRIBUTES:
+            url = attrs.get(key)
+            if url:
+                found = self.match_url(url, tag)
+                if found is not None:
+                    return found
+        return None
+
+
+_URL_ATTRIBUTES = ("href", "src", "data-src", "data-original")
+
+
+def compile_tables(data: RuleData) -> dict[str, SignatureTable]:
+    result: dict[str, SignatureTable] = {}
+    for entry in data.entries("markup-signatures"):
+        table = result.setdefault(entry.code, SignatureTable(entry.code))
+        for sig in entry.signatures:
+            table.add(sig)
+    return result
+
+
+def tables(data: RuleData) -> dict[str, SignatureTable]:
+    """The compiled tables by rule code (built once per process and data set)."""
+    return data.derived("markup-signature-tables", compile_tables)
+
+
+def all_signatures(data: RuleData) -> Iterable[tuple[str, Signature]]:
+    for entry in data.entries("markup-signatures"):
+        for sig in entry.signatures:
+            yield entry.code, sig

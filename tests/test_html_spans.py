@@ -1,0 +1,82 @@
+"""Exact source spans of elements (postcheck/_html.py), including malformed markup."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from postcheck._html import attribute_spans, repaired_name
+from postcheck.parse import parse_text
+
+HEAD = "---\ntitle: t\n---\n"
+
+
+def spans(html: str) -> list[tuple[str, str]]:
+    post = parse_text(HEAD + html)
+    assert post.tree is not None
+    out = []
+    for el in post.tree.iter():
+        if isinstance(el.tag, str) and el.tag not in ("html", "body"):
+            s, e = post.element_span(el)
+            out.append((el.tag, post.text[s:e]))
+    return out
+
+
+def test_nested_spans_on_one_line() -> None:
+    assert spans('<div><p>a</p><section id="imu"><div id="x">  </div></section></div>') == [
+        ("div", '<div><p>a</p><section id="imu"><div id="x">  </div></section></div>'),
+        ("p", "<p>a</p>"),
+        ("section", '<section id="imu"><div id="x">  </div></section>'),
+        ("div", '<div id="x">  </div>'),
+    ]
+
+
+def test_implied_end_of_p() -> None:
+    assert spans("<div><p>a<div>b</div></div>")[1] == ("p", "<p>a")
+
+
+def test_script_content_is_raw_text() -> None:
+    assert spans('<div><script>var s = "</div>";</script><p>x</p></div>')[1] == (
+        "script", '<script>var s = "</div>";</script>')
+
+
+@pytest.mark.parametrize(
+    ("name", "real"),
+    [('divclass="m-block-ad', "div"), ("spanid='x'", "span"), ('imgsrc="a', "img"), ("div", None),
+     ("custom-element", None), ('x="1"', None)],
+)
+def test_repaired_name(name: str, real: str | None) -> None:
+    assert repaired_name(name) == real
+
+
+def test_attribute_spans_are_exact() -> None:
+    text = HEAD + """<img class='lazy' data-src="https://a/b.jpg" alt src=x pinger-seen="true">"""
+    post = parse_text(text)
+    tag = post.html.tags[0]
+    got = {a.name: (text[a.start:a.end], a.value, a.quote) for a in attribute_spans(text, tag)}
+    assert got == {
+        "class": ("class='lazy'", "lazy", "'"),
+        "data-src": ('data-src="https://a/b.jpg"', "https://a/b.jpg", '"'),
+        "alt": ("alt", "", ""),
+        "src": ("src=x", "x", ""),
+        "pinger-seen": ('pinger-seen="true"', "true", '"'),
+    }
+
+
+def test_attribute_spans_of_malformed_tag() -> None:
+    text = HEAD + '<divclass="m-block-ad "data-tms-ad-type="box"data-pos="1"></div>'
+    post = parse_text(text)
+    tag = post.html.tags[0]
+    names = [a.name for a in attribute_spans(text, tag, len("div"))]
+    assert names == ["class", "data-tms-ad-type", "data-pos"]
+
+
+def test_hostile_markup_is_linear() -> None:
+    html = "<div>" + '<a b="' * 20000 + "<p " * 20000 + "</div>" * 20000
+    start = time.perf_counter()
+    post = parse_text(HEAD + html)
+    post.html.tags  # noqa: B018 - builds the index
+    for tag in post.html.tags[:2000]:
+        attribute_spans(post.text, tag)
+    assert time.perf_counter() - start < 5

@@ -1,0 +1,104 @@
+"""Every markup signature's must-match / must-not-match examples, and data validation."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from postcheck.checks._scan import element_info
+from postcheck.checks._signatures import Signature, SignatureFile, SignatureTable, all_signatures, split_words
+from postcheck.data import load_rule_data
+from postcheck.engine import Engine
+from postcheck.parse import parse_text
+
+Engine(select=["PC301"])  # registers every rule-data kind before loading the data
+DATA = load_rule_data()
+SIGNATURES = list(all_signatures(DATA))
+
+
+def _matches(sig: Signature, code: str, html: str) -> bool:
+    table = SignatureTable(code)
+    table.add(sig)
+    post = parse_text(f"---\ntitle: t\n---\n<div>{html}</div>\n")
+    assert post.tree is not None
+    for el in post.tree.iter():
+        item = element_info(post, el)
+        if item is None or item.tag in ("html", "body"):
+            continue
+        if table.match(item.tag, item.attrs) is not None:
+            return True
+        if item.tag == "a" and table.match_link_text("".join(str(t) for t in el.itertext())) is not None:
+            return True
+    return False
+
+
+def test_there_are_signatures_for_each_code() -> None:
+    assert {code for code, _ in SIGNATURES} >= {"PC301", "PC302", "PC303"}
+
+
+@pytest.mark.parametrize(("code", "sig"), SIGNATURES, ids=[f"{c}-{s.name}" for c, s in SIGNATURES])
+def test_signature_examples(code: str, sig: Signature) -> None:
+    for html in sig.must_match:
+        assert _matches(sig, code, html), f"{sig.name} should match {html}"
+    for html in sig.must_not_match:
+        assert not _matches(sig, code, html), f"{sig.name} should not match {html}"
+
+
+EXAMPLES = {"must-match": ["<a>"], "must-not-match": ["<b>"]}
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"name": "x", "source": "somewhere", "ids": ["a*b"], **EXAMPLES},
+        {"name": "x", "source": "somewhere", "substrings": ["ad"], **EXAMPLES},
+        {"name": "x", "source": "somewhere", **EXAMPLES},
+        {"name": "x", "ids": ["ad"], **EXAMPLES},
+        {"name": "x", "source": "somewhere", "ids": ["ad"], "must-match": [], "must-not-match": ["<b>"]},
+        {"name": "x", "source": "somewhere", "ids": ["ad"], **EXAMPLES,
+         "unknown": 1},
+    ],
+)
+def test_invalid_signatures_are_rejected(bad: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        Signature.model_validate(bad)
+
+
+def test_file_needs_a_known_code() -> None:
+    sig = {"name": "x", "source": "somewhere", "ids": ["ad"], **EXAMPLES}
+    with pytest.raises(ValidationError):
+        SignatureFile.model_validate({"kind": "markup-signatures", "code": "PC999", "source": "abc",
+                                      "signatures": [sig]})
+
+
+@pytest.mark.parametrize(
+    ("token", "words"),
+    [
+        ("m-block-ad__content", ["m", "block", "ad", "content"]),
+        ("AdSlot__creative___aEugP", ["ad", "slot", "creative", "a", "eug", "p"]),
+        ("js_pcBox_EndAd2", ["js", "pc", "box", "end", "ad"]),
+        ("header", ["header"]),
+        ("download", ["download"]),
+    ],
+)
+def test_split_words(token: str, words: list[str]) -> None:
+    assert split_words(token) == words
+
+
+def test_user_rule_data_extends_signatures(tmp_path: object) -> None:
+    import pathlib
+
+    from postcheck.config import Config
+
+    folder = pathlib.Path(str(tmp_path))
+    (folder / "mine.toml").write_text(
+        'kind = "markup-signatures"\ncode = "PC301"\nsource = "my site"\n'
+        '[[signatures]]\nname = "house-ads"\nsource = "our CMS"\nclasses = ["house-promo-slot"]\n'
+        "must-match = ['<div class=\"house-promo-slot\"></div>']\n"
+        "must-not-match = ['<div class=\"house\"></div>']\n",
+        encoding="utf-8",
+    )
+    config = Config.model_validate({"rule-data": [str(folder)]})
+    engine = Engine(config, select=["PC301"], now="2021-02-01T00:00:00Z")
+    text = "---\ntitle: t\n---\n<div><p>x</p><div class=\"house-promo-slot\"></div></div>\n"
+    assert [f.code for f in engine.check_bytes(text, "p.md").findings] == ["PC301"]
