@@ -81,9 +81,29 @@ class FileResult:
     text: str | None = None
 
 
-_SUPPRESSION = re.compile(
-    r"<!--[ \t]*postcheck:[ \t]*(disable-next-line|disable|enable)\b([^>]*?)-->", re.IGNORECASE
+_SUPPRESSION_OPEN = re.compile(
+    r"<!--[ \t]*postcheck:[ \t]*(disable-next-line|disable|enable)\b", re.IGNORECASE
 )
+# Real comments are short and few; the bounds keep a hostile file linear (a lazy regex
+# scanning for "-->" from every opening took minutes on 1 MB of unclosed comments).
+_MAX_SUPPRESSION_ARGS = 1000
+_MAX_SUPPRESSION_RANGES = 1000
+
+
+def _suppression_comments(text: str) -> Iterator[tuple[int, int, str, str]]:
+    """(start, end, kind, codes text) of each ``<!-- postcheck: kind codes -->``; no '>' in the codes."""
+    close = gt = -1
+    for m in _SUPPRESSION_OPEN.finditer(text):
+        # The next "-->" and the next ">" after this opening, found once for all openings before them.
+        if close < m.end():
+            close = text.find("-->", m.end())
+            if close < 0:
+                return
+        if gt < m.end():
+            gt = text.find(">", m.end())
+        if gt < close + 2 or close - m.end() > _MAX_SUPPRESSION_ARGS:
+            continue
+        yield m.start(), close + 3, m.group(1).lower(), text[m.end() : close]
 
 
 @dataclass
@@ -103,18 +123,19 @@ class Suppressions:
             return None
         ranges: list[tuple[str, int, int | None, int]] = []
         spans: list[tuple[int, int, str]] = []
-        for m in _SUPPRESSION.finditer(text):
-            kind = m.group(1).lower()
-            line, _ = post.line_col(m.start())
-            codes = [c for c in re.split(r"[\s,]+", m.group(2).strip()) if c] or ["ALL"]
+        for start, end, kind, args in _suppression_comments(text):
+            if len(ranges) >= _MAX_SUPPRESSION_RANGES:
+                break
+            line, _ = post.line_col(start)
+            codes = [c for c in re.split(r"[\s,]+", args.strip()) if c] or ["ALL"]
             codes = [resolve.get(c.lower(), c.upper()) for c in codes]
             for code in codes:
                 if kind == "disable":
                     ranges.append((code, line, None, line))
-                    spans.append((m.start(), m.end(), kind))
+                    spans.append((start, end, kind))
                 elif kind == "disable-next-line":
                     ranges.append((code, line + 1, line + 1, line))
-                    spans.append((m.start(), m.end(), kind))
+                    spans.append((start, end, kind))
                 else:
                     ranges = [
                         (c, a, (line - 1 if b is None and (code in ("ALL", c)) else b), cl)

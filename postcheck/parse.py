@@ -145,6 +145,11 @@ class ParsedPost:
         self._tree_parsed = False
         # (line within the HTML, message) of the parser's resource-limit errors: content it dropped
         self.html_limit_errors: list[tuple[int, str]] = []
+        # Start tags with more attributes than Limits.max_attributes, and how many: libxml2
+        # checks attribute names pairwise, so they are blanked before parsing (bounded time).
+        self.oversized_tags: list[tuple[int, int, int]] = []  # (start, end, attribute count)
+        # Start tags and text between tags longer than Limits.max_node_chars: (start, end, "tag"|"text")
+        self.long_nodes: list[tuple[int, int, str]] = []
         self._html_index: HtmlIndex | None = None
         self._visible_text: str | None = None
         self._field_cache: dict[str, Any] = {}
@@ -274,7 +279,9 @@ class ParsedPost:
         """The body's HTML after the scaffolding, parsed once with lxml (None if empty)."""
         if not self._tree_parsed:
             self._tree_parsed = True
-            self._tree, self.html_limit_errors = _parse_html(self.text, self.html_start)
+            self.oversized_tags, self.long_nodes = _oversized(self.text, self.html_start, self.limits)
+            html = _blank_attributes(self.text, self.oversized_tags) if self.oversized_tags else self.text
+            self._tree, self.html_limit_errors = _parse_html(html, self.html_start)
         return self._tree
 
     @property
@@ -316,7 +323,7 @@ def visible_text(root: etree._Element | None, html: str | None = None) -> str:
     if root is None:
         return ""
     if html is not None and not _HIDDEN_CONTENT.search(html):
-        return "".join(root.itertext())  # the common case, done in C
+        return "".join(root.itertext())  # type: ignore[arg-type]  # the common case, done in C
     parts: list[str] = []
     stack: list[tuple[etree._Element, bool]] = [(root, False)]
     while stack:
@@ -402,7 +409,7 @@ def _read_scaffold(text: str, body_start: int) -> Scaffold:
 
 
 def _html_parser() -> etree.HTMLParser:
-    return etree.HTMLParser(
+    return etree.HTMLParser(  # type: ignore[call-arg]  # lxml-stubs lack default_doctype
         encoding="utf-8",
         no_network=True,
         remove_comments=False,
@@ -414,6 +421,62 @@ def _html_parser() -> etree.HTMLParser:
 
 
 _PARSER = _html_parser()
+
+# A start tag up to (not including) its '>', quoted values skipped as the HTML5
+# tokenizer does. Possessive, and finditer resumes after each match: linear time.
+_START_TAG = re.compile(r"""<[A-Za-z][^\t\n\f\r />]*+(?:[^"'>]++|"[^"]*+"|'[^']*+')*+""")
+# One attribute inside it (no nested quantifiers; a failed '=' gives back only whitespace).
+_ATTRIBUTE_TOKEN = re.compile(
+    r"""[^\t\n\f\r />][^\t\n\f\r />=]*(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"[^"]*"?|'[^']*'?|[^\t\n\f\r >]*))?"""
+)
+_TAG_NAME = re.compile(r"<[A-Za-z][^\t\n\f\r />]*")
+_NOT_NEWLINE = re.compile(r"[^\r\n]+")
+
+
+def _oversized(text: str, start: int, limits: Limits) -> tuple[list[tuple[int, int, int]],
+                                                              list[tuple[int, int, str]]]:
+    """Start tags with over ``max_attributes`` attributes; tags and text runs over ``max_node_chars``.
+
+    libxml2 compares each attribute name with all earlier ones, so 40,000 attributes
+    cost seconds; such tags are found here first, on the raw text.
+    """
+    limit = limits.max_attributes
+    found: list[tuple[int, int, int]] = []
+    long_nodes: list[tuple[int, int, str]] = []
+    gap_start = start
+    for m in _START_TAG.finditer(text, start):
+        if m.start() - gap_start > limits.max_node_chars and len(long_nodes) < 10:
+            long_nodes.append((gap_start, m.start(), "text"))
+        gap_start = m.end()
+        if m.end() - m.start() > limits.max_node_chars and len(long_nodes) < 10:
+            long_nodes.append((m.start(), m.end(), "tag"))
+        # Each attribute takes at least two characters (a separator and a name).
+        if m.end() - m.start() <= 2 * limit:
+            continue
+        name = _TAG_NAME.match(text, m.start())
+        assert name is not None
+        count = 0
+        for _ in _ATTRIBUTE_TOKEN.finditer(text, name.end(), m.end()):
+            count += 1
+        if count > limit:
+            found.append((m.start(), m.end(), count))
+    if len(text) - gap_start > limits.max_node_chars and len(long_nodes) < 10:
+        long_nodes.append((gap_start, len(text), "text"))
+    return found, long_nodes
+
+
+def _blank_attributes(text: str, tags: list[tuple[int, int, int]]) -> str:
+    """The text with those tags' attributes replaced by spaces; lines and offsets unchanged."""
+    parts: list[str] = []
+    pos = 0
+    for tag_start, end, _ in tags:
+        name = _TAG_NAME.match(text, tag_start)
+        start = name.end() if name else tag_start
+        parts.append(text[pos:start])
+        parts.append(_NOT_NEWLINE.sub(lambda m: " " * len(m.group()), text[start:end]))
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 def _parse_html(text: str, start: int) -> tuple[etree._Element | None, list[tuple[int, str]]]:
@@ -560,7 +623,7 @@ def _deep_yaml_suspected(fm: str) -> bool:
     return bool(re.search(r"^[ \t]{64}|(?:[-?:][ \t]+){16}", fm, re.MULTILINE))
 
 
-def _yaml_depth_ok(fm: str, limit: int) -> tuple[bool, yaml.Mark | None]:
+def _yaml_depth_ok(fm: str, limit: int) -> tuple[bool, Any]:  # Any: a pure-Python or a C mark
     depth = 0
     for event in yaml.parse(fm, Loader=_Loader):
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
@@ -644,7 +707,8 @@ def _check_yaml_nodes(post: ParsedPost, root: yaml.Node, fm_start: int) -> bool:
                     where = fm_start + key_node.start_mark.index
                     shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
                     kind = key_node.tag.rsplit(":", 1)[-1]
-                    _issue(post, "PC003", f"key {shown!r} is not a string (YAML reads it as {kind}); quote it",
+                    _issue(post, "PC003",
+                           f"key {shown!r} is not a string (YAML reads it as {kind}); quote it",
                            where, fm_start + key_node.end_mark.index)
                     ok = False
                 elif key_node.value in keys:
@@ -673,6 +737,8 @@ _TOML_KEY = re.compile(r'^[ \t]*("?)([A-Za-z0-9_-]+)\1[ \t]*=[ \t]*', re.MULTILI
 
 
 def _load_toml(post: ParsedPost, fm_start: int, fm_end: int) -> None:
+    if _too_long(post, fm_start, fm_end):
+        return
     fm = post.text[fm_start:fm_end]
     try:
         data = tomllib.loads(fm)
@@ -700,7 +766,18 @@ def _offset_of_line_col(text: str, line: int, col: int) -> int:
     return min(starts[line - 1] + col - 1, len(text))
 
 
+def _too_long(post: ParsedPost, fm_start: int, fm_end: int) -> bool:
+    limit = post.limits.max_front_matter_chars
+    if fm_end - fm_start <= limit:
+        return False
+    _issue(post, "PC003", f"front matter of {fm_end - fm_start:,} characters is over the {limit:,}-character "
+           "limit", fm_start, fm_start)
+    return True
+
+
 def _load_json(post: ParsedPost, fm_start: int, fm_end: int) -> None:
+    if _too_long(post, fm_start, fm_end):
+        return
     fm = post.text[fm_start:fm_end]
 
     def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -724,11 +801,28 @@ def _load_json(post: ParsedPost, fm_start: int, fm_end: int) -> None:
         return
     post.fields = data
     post.front_matter_ok = True
+    # Keys in file order, each searched after the previous one: one pass over the text
+    # (a search of the whole text per key was quadratic for thousands of keys).
+    cursor = 0
+    misses = 0
     for key in data:
-        m = re.search(r'"' + re.escape(key) + r'"[ \t\r\n]*:[ \t\r\n]*', fm)
-        if m:
-            post._key_spans[key] = (fm_start + m.start() + 1, fm_start + m.start() + 1 + len(key),
-                                    fm_start + m.end(), fm_start + m.end())
+        quoted = json.dumps(key, ensure_ascii=False)
+        at = fm.find(quoted, cursor)
+        while at >= 0:
+            m = _JSON_COLON.match(fm, at + len(quoted))
+            if m is not None:
+                post._key_spans[key] = (fm_start + at + 1, fm_start + at + len(quoted) - 1,
+                                        fm_start + m.end(), fm_start + m.end())
+                cursor = m.end()
+                break
+            at = fm.find(quoted, at + 1)
+        else:
+            misses += 1  # written with other escapes: no span, the finding goes to the fence
+            if misses > 8:
+                break
+
+
+_JSON_COLON = re.compile(r"[ \t\r\n]*:[ \t\r\n]*")
 
 
 def iter_issues(post: ParsedPost, code: str) -> Iterator[ParseIssue]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from lxml import etree
+from pydantic import Field
 
 from ..model import Edit, Fix, Problem
 from ..parse import MEDIA_TAGS, ParsedPost
@@ -227,13 +229,23 @@ def _has_media(root: etree._Element | None) -> bool:
 
 
 class ThinBodyOptions(RuleOptions):
-    min_chars: int = 50
+    min_chars: int = Field(default=50, alias="min-chars", ge=0)
 
 
 def _body_span(post: ParsedPost) -> tuple[int, int]:
-    end = len(post.text.rstrip())
-    start = min(post.html_start, end)
+    """From the body's first non-blank character (a finding points at content) to its end."""
+    text = post.text
+    end = len(text.rstrip())
+    start = min(_LEADING_SPACE.match(text, post.html_start).end(), end)  # type: ignore[union-attr]
     return start, max(start, end)
+
+
+_LEADING_SPACE = re.compile(r"\s*+")
+
+
+def _content_dropped(post: ParsedPost) -> bool:
+    """libxml2 dropped part of the body (PC008): its visible text is not the file's."""
+    return post.tree is not None and bool(post.html_limit_errors)
 
 
 def _visible_length(post: ParsedPost) -> int:
@@ -272,7 +284,7 @@ def empty_body(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     """
     if post.front_matter_ok is False and not post.fields and any(i.code == "PC003" for i in post.issues):
         return
-    if _visible_length(post) == 0 and not _has_media(post.tree):
+    if _visible_length(post) == 0 and not _has_media(post.tree) and not _content_dropped(post):
         start, end = _body_span(post)
         yield Problem(start, end, "body has no visible text and no media")
 
@@ -304,7 +316,7 @@ def thin_body(post: ParsedPost, ctx: RuleContext[ThinBodyOptions]) -> Iterator[P
     No fix.
     """
     length = _visible_length(post)
-    if 0 < length < ctx.options.min_chars and not _has_media(post.tree):
+    if 0 < length < ctx.options.min_chars and not _has_media(post.tree) and not _content_dropped(post):
         start, end = _body_span(post)
         yield Problem(start, end, f"body has only {length} visible characters (min-chars is "
                       f"{ctx.options.min_chars})")
@@ -344,7 +356,7 @@ def body_over_limits(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Proble
         lines = len(post.line_starts)
         if lines > limits.max_lines:
             yield Problem(start, start, f"file has {lines:,} lines, over the {limits.max_lines:,}-line limit")
-    root = post.tree
+    post.tree  # noqa: B018 - parsing fills html_limit_errors, oversized_tags, long_nodes
     for line, message in post.html_limit_errors:
         at = _html_line_offset(post, line)
         if "depth" in message.lower():
@@ -352,12 +364,14 @@ def body_over_limits(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Proble
         else:
             what = "a text node or attribute value is too large"
         yield Problem(at, at, f"{what}; the parser drops the rest of the body ({message.strip()})")
-    if root is not None and len(text) - post.html_start > 2 * limits.max_attributes:
-        for el in root.iter():
-            if len(el.attrib) > limits.max_attributes:
-                s, e = post.start_tag_span(el)
-                yield Problem(s, s, f"<{str(el.tag)[:40]}> has {len(el.attrib):,} attributes, over the "
-                              f"{limits.max_attributes:,} limit")
+    # Found on the raw text by the parser, which kept libxml2 from seeing these attributes.
+    for tag_start, _, count in post.oversized_tags:
+        yield Problem(tag_start, tag_start, f"a start tag has {count:,} attributes, over the "
+                      f"{limits.max_attributes:,} limit; they were not checked")
+    for node_start, node_end, kind in post.long_nodes:
+        what = "start tag (attribute values)" if kind == "tag" else "text between tags"
+        yield Problem(node_start, node_start, f"{what} of {node_end - node_start:,} characters, over the "
+                      f"{limits.max_node_chars:,}-character limit")
 
 
 def _html_line_offset(post: ParsedPost, line: int) -> int:

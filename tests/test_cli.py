@@ -1,0 +1,326 @@
+"""The command line (SPEC §5): exit codes, formats, selection, rules/explain, file names."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from postcheck.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+NOW = "2021-02-01T00:00:00Z"
+FM = 'title: "A title"\ndate: 2021-01-05T10:00:00+08:00\n'
+BODY = "<div><p>" + "Some real article text that is long enough to count as a body. " * 2 + "</p></div>\n"
+GOOD = f"---\n{FM}---\n{BODY}"
+THIN = f"---\n{FM}---\n<p>Subscribe to read.</p>\n"  # PC007, a warning, at 5:1
+BAD_DATE = f"---\ntitle: A\ndate: 2021-02-30\n---\n{BODY}"  # PC004, an error, at 3:7
+LINE = re.compile(r"^(?P<path>.+):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) "
+                  r"\[(?P<sev>error|warning|info)\] (?P<name>[a-z0-9-]+): (?P<message>.+)$")
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main([*args[:1], *(["--no-cache", "--now", NOW] if args[:1] == ["check"] else []), *args[1:]])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "posts").mkdir()
+    return tmp_path
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def select(*codes: str) -> list[str]:
+    return ["--select", ",".join(codes)]
+
+
+# -- exit codes -------------------------------------------------------------------------
+
+
+def test_exit_0_when_clean(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tree / "posts/a.md", GOOD)
+    assert run(["check", *select("PC0"), "posts"], capsys)[0] == 0
+
+
+def test_exit_1_on_an_error(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tree / "posts/a.md", BAD_DATE)
+    assert run(["check", *select("PC0"), "posts"], capsys)[0] == 1
+
+
+def test_fail_on_and_exit_zero(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tree / "posts/a.md", THIN)
+    assert run(["check", *select("PC007"), "posts"], capsys)[0] == 0  # a warning; default fail-on error
+    assert run(["check", *select("PC007"), "--fail-on", "warning", "posts"], capsys)[0] == 1
+    assert run(["check", *select("PC007"), "--fail-on", "info", "posts"], capsys)[0] == 1
+    write(tree / "posts/b.md", BAD_DATE)
+    assert run(["check", *select("PC0"), "--exit-zero", "posts"], capsys)[0] == 0
+
+
+@pytest.mark.parametrize("args", [
+    ["check", "--select", "PC999", "posts"],
+    ["check", "--select", "no-such-rule", "posts"],
+    ["check", "--ignore", "XX1", "posts"],
+    ["check", "--extend-select", "PC9", "posts"],
+    ["check", "does-not-exist"],
+    ["check", "posts", "does-not-exist.md"],
+    ["check", "--now", "yesterday", "posts"],
+    ["check", "--config", "missing.toml", "posts"],
+    ["check", "--fail-on", "fatal", "posts"],
+    ["explain", "PC999"],
+    ["frobnicate"],
+])
+def test_exit_2_on_usage_errors(args: list[str], tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tree / "posts/a.md", BAD_DATE)
+    try:
+        code = main(args)
+    except SystemExit as exc:  # argparse's own usage errors
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert err.strip() != "" and "Traceback" not in err
+
+
+def test_usage_error_names_the_selector(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["check", "--select", "PC999", "posts"], capsys)
+    assert code == 2 and "PC999" in err and len(err.strip().splitlines()) == 1
+
+
+def test_nonexistent_path_is_named(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["check", "nope/x.md"], capsys)
+    assert code == 2 and "nope/x.md" in err
+
+
+def test_a_bad_file_never_stops_the_run(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tree / "posts/a.md").write_bytes(b"\xff\xfe\x00binary")
+    write(tree / "posts/b.md", BAD_DATE)
+    code, out, _ = run(["check", *select("PC0"), "posts"], capsys)
+    assert code == 1
+    assert [m.group("code") for m in map(LINE.match, out.splitlines()) if m] == ["PC001", "PC004"]
+
+
+# -- text format -------------------------------------------------------------------------
+
+
+def test_text_format_exact(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tree / "posts/a.md", BAD_DATE)
+    write(tree / "posts/b.md", THIN)
+    write(tree / "posts/c.md", GOOD)
+    code, out, _ = run(["check", *select("PC0"), "posts"], capsys)
+    lines = out.splitlines()
+    sep = os.sep
+    assert lines[0].startswith(f"posts{sep}a.md:3:7: PC004 [error] schema-violation: date")
+    assert lines[1] == (f"posts{sep}b.md:5:1: PC007 [warning] thin-body: "
+                        "body has only 16 visible characters (min-chars is 50)")
+    assert len(lines) == 3
+    assert "2" in lines[2] and "3" in lines[2]  # the summary: 2 findings, 3 files
+    assert code == 1
+
+
+def test_text_format_clean_run_has_a_summary(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tree / "posts/a.md", GOOD)
+    code, out, _ = run(["check", *select("PC0"), "posts"], capsys)
+    assert code == 0 and len(out.splitlines()) == 1 and "1" in out
+
+
+def test_default_path_is_the_working_directory(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tree / "posts/b.md", THIN)
+    code, out, _ = run(["check", *select("PC007")], capsys)
+    assert out.splitlines()[0].startswith(os.path.join("posts", "b.md") + ":5:1: PC007")
+
+
+# -- JSON and JSON Lines -------------------------------------------------------------------
+
+FINDING_KEYS = {"path", "line", "column", "end_line", "end_column", "code", "rule", "severity", "message",
+                "field", "fix"}
+
+
+def test_json_shape(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tree / "posts/a.md", BAD_DATE)
+    write(tree / "posts/b.md", "\ufeff" + GOOD)
+    write(tree / "posts/c.md", GOOD)
+    code, out, _ = run(["check", *select("PC0"), "--format", "json", "posts"], capsys)
+    doc = json.loads(out)
+    assert code == 1
+    assert doc["version"] == 1
+    assert doc["tool"] == {"name": "postcheck", "version": "0.1.0"}
+    assert [set(f) for f in doc["findings"]] == [FINDING_KEYS, FINDING_KEYS]
+    first, second = doc["findings"]
+    assert first == {
+        "path": os.path.join("posts", "a.md"), "line": 3, "column": 7, "end_line": 3, "end_column": 17,
+        "code": "PC004", "rule": "schema-violation", "severity": "error", "message": first["message"],
+        "field": "date", "fix": None,
+    }
+    assert second["code"] == "PC009" and second["field"] is None
+    assert second["fix"] == {"applicability": "safe", "description": second["fix"]["description"]}
+    assert doc["summary"] == {"files": 3, "files_with_findings": 2, "findings": 2,
+                              "by_code": {"PC004": 1, "PC009": 1}, "by_severity": {"error": 1, "warning": 1}}
+
+
+def test_json_empty(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tree / "posts/a.md", GOOD)
+    code, out, _ = run(["check", *select("PC0"), "--format", "json", "posts"], capsys)
+    doc = json.loads(out)
+    assert code == 0 and doc["findings"] == [] and doc["summary"]["files"] == 1
+
+
+def test_jsonl(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tree / "posts/a.md", BAD_DATE)
+    write(tree / "posts/b.md", THIN)
+    code, out, _ = run(["check", *select("PC0"), "--format", "jsonl", "posts"], capsys)
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [(r["code"], r["line"], r["column"]) for r in rows] == [("PC004", 3, 7), ("PC007", 5, 1)]
+    assert all(set(r) == FINDING_KEYS for r in rows)
+    assert code == 1
+
+
+def test_output_file(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tree / "posts/a.md", BAD_DATE)
+    code, out, _ = run(["check", *select("PC0"), "--format", "json", "--output-file", "report.json", "posts"],
+                       capsys)
+    assert code == 1 and out == ""
+    assert json.loads((tree / "report.json").read_text(encoding="utf-8"))["summary"]["findings"] == 1
+
+
+def test_statistics(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tree / "posts/a.md", THIN)
+    write(tree / "posts/b.md", THIN)
+    write(tree / "posts/c.md", "\ufeff" + THIN)
+    code, out, _ = run(["check", *select("PC0"), "--statistics", "posts"], capsys)
+    rows = [line.split() for line in out.splitlines() if line.strip()]
+    assert ["3", "PC007"] == rows[0][:2] and "thin-body" in rows[0]
+    assert ["1", "PC009"] == rows[1][:2] and "byte-order-mark" in rows[1]
+
+
+# -- selection -------------------------------------------------------------------------------
+
+TWO = f"---\n{FM}tittle: x\n---\n<p>Subscribe to read.</p>\n"  # PC005 at 4:1 and PC007 at 6:1
+
+
+def codes_of(out: str) -> list[str]:
+    return [m.group("code") for m in map(LINE.match, out.splitlines()) if m]
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--select", "PC005"], ["PC005"]),
+    (["--select", "unknown-field"], ["PC005"]),
+    (["--select", "PC0"], ["PC005", "PC007"]),
+    (["--select", "PC005,thin-body"], ["PC005", "PC007"]),
+    (["--select", "PC005", "--select", "PC007"], ["PC005", "PC007"]),
+    (["--select", "PC0", "--ignore", "PC007"], ["PC005"]),
+    (["--select", "PC0", "--ignore", "thin-body"], ["PC005"]),
+    (["--select", "PC0", "--ignore", "PC00"], []),
+    (["--select", "PC005", "--extend-select", "PC007"], ["PC005", "PC007"]),
+    (["--select", "PC005", "--extend-select", "thin-body"], ["PC005", "PC007"]),
+    (["--select", "PC005", "--extend-select", "PC00"], ["PC005", "PC007"]),
+])
+def test_selection(args: list[str], expected: list[str], tree: Path,
+                   capsys: pytest.CaptureFixture[str]) -> None:
+    write(tree / "posts/a.md", TWO)
+    _, out, _ = run(["check", *args, "posts"], capsys)
+    assert codes_of(out) == expected
+
+
+# -- rules and explain ----------------------------------------------------------------------------
+
+
+def test_rules_lists_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    from postcheck.rule import load_rules
+
+    code, out, _ = run(["rules"], capsys)
+    assert code == 0
+    for r in load_rules().values():
+        assert re.search(rf"^{r.code}\s+{re.escape(r.name)}\s+{r.severity.value}", out, re.MULTILINE), r.code
+
+
+def test_rules_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["rules", "--format", "json", "--select", "PC00"], capsys)
+    rows = json.loads(out)
+    assert code == 0 and [r["code"] for r in rows] == [f"PC00{i}" for i in range(1, 10)]
+    assert rows[6]["name"] == "thin-body" and rows[8]["fix"] == "safe"
+
+
+@pytest.mark.parametrize("query", ["PC007", "pc007", "thin-body"])
+def test_explain(query: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["explain", query], capsys)
+    assert code == 0
+    assert "PC007" in out and "thin-body" in out
+    for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Options",
+                    "## Fix safety"):
+        assert section in out
+    assert "min-chars" in out
+
+
+def test_explain_unknown(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["explain", "nope"], capsys)
+    assert code == 2 and "nope" in err
+
+
+# -- the real process: python -m postcheck, exact file names -----------------------------------
+
+
+def _subprocess(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "POSTCHECK_NOW": NOW, "PYTHONIOENCODING": "ascii"}
+    return subprocess.run([sys.executable, "-m", "postcheck", *args], cwd=cwd, env=env, capture_output=True,
+                          timeout=60)
+
+
+ODD_NAMES = ["with space.md", "quote's \"double\".md", "back\\slash.md", "中文 标题.md", "bad\ufffdchar.md",
+             "-leading-dash.md", "semi;colon:.md"]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="names not allowed on Windows")
+def test_odd_file_names_printed_exactly(tmp_path: Path) -> None:
+    for name in ODD_NAMES:
+        write(tmp_path / name, THIN)
+    proc = _subprocess(["check", "--no-cache", "--select", "PC007", "."], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.decode("utf-8").splitlines()
+    printed = sorted(line.split(":5:1: PC007 ")[0] for line in lines[:-1])
+    assert printed == sorted(ODD_NAMES)
+    assert len(lines) == len(ODD_NAMES) + 1
+
+
+@pytest.mark.skipif(os.name == "nt", reason="names not allowed on Windows")
+def test_leading_dash_file_given_explicitly(tmp_path: Path) -> None:
+    write(tmp_path / "-x.md", THIN)
+    proc = _subprocess(["check", "--no-cache", "--select", "PC007", "--", "-x.md"], tmp_path)
+    assert proc.stdout.decode("utf-8").splitlines()[0].startswith("-x.md:5:1: PC007 [warning] thin-body: ")
+
+
+def test_python_dash_m(tmp_path: Path) -> None:
+    write(tmp_path / "a.md", BAD_DATE)
+    proc = _subprocess(["check", "--no-cache", "--select", "PC0", "a.md"], tmp_path)
+    assert proc.returncode == 1
+    assert proc.stdout.decode().startswith("a.md:3:7: PC004 [error] schema-violation: ")
+    assert _subprocess(["--version"], tmp_path).stdout.decode().strip() == "postcheck 0.1.0"
+
+
+SEED = REPO.parent / "shared" / "examples"
+
+
+@pytest.mark.skipif(not SEED.is_dir(), reason="no shared examples")
+def test_seed_post(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    code, out, _ = run(["check", "--format", "json", "../shared/examples/"], capsys)
+    doc = json.loads(out)
+    assert [f for f in doc["findings"] if f["code"].startswith("PC0")] == []
+    seed = "../shared/examples/2021-09-04-zaobao-tianjin-cloud.md"
+    assert {f["path"] for f in doc["findings"]} <= {seed}
+    # the text report names it exactly as reached from the path given on the command line
+    code, out, _ = run(["check", "../shared/examples/"], capsys)
+    lines = out.splitlines()
+    assert [line for line in lines[:-1] if not line.startswith(f"{seed}:")] == []
+    assert [m.group("code") for m in map(LINE.match, lines) if m and m.group("code").startswith("PC0")] == []

@@ -1,0 +1,124 @@
+"""Finding the files to check: include/exclude, .gitignore, symlinks, odd names."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from postcheck.config import Config
+from postcheck.runner import discover
+
+
+def touch(path: Path, text: str = "x") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def found(paths: list[str], config: Config | None = None) -> list[str]:
+    files, errors = discover(paths, config or Config())
+    assert errors == []
+    return [f.replace(os.sep, "/") for f in files]
+
+
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_default_extensions_sorted(here: Path) -> None:
+    for name in ("b.md", "a.markdown", "c.html", "d.txt", "e.MD.bak", "sub/f.md", "README"):
+        touch(here / name)
+    assert found(["."]) == ["a.markdown", "b.md", "c.html", "sub/f.md"]
+
+
+def test_display_keeps_the_given_prefix(here: Path) -> None:
+    touch(here / "posts/a.md")
+    assert found(["posts"]) == ["posts/a.md"]
+    assert found(["posts/"]) == ["posts/a.md"]
+    assert found(["./posts"]) == ["./posts/a.md"]
+
+
+def test_explicit_file_is_checked_whatever_its_extension(here: Path) -> None:
+    touch(here / "notes.txt")
+    assert found(["notes.txt"]) == ["notes.txt"]
+
+
+def test_duplicates_are_removed(here: Path) -> None:
+    touch(here / "a.md")
+    assert found(["a.md", "a.md", "."]) == ["a.md"]
+
+
+def test_missing_path_is_an_error(here: Path) -> None:
+    files, errors = discover(["nope"], Config())
+    assert files == [] and len(errors) == 1 and "nope" in errors[0]
+
+
+def test_include_and_exclude(here: Path) -> None:
+    for name in ("a.md", "b.txt", "drafts/c.md", "posts/d.md"):
+        touch(here / name)
+    cfg = Config.model_validate({"include": ["*.md", "*.txt"], "exclude": ["drafts"]})
+    assert found(["."], cfg) == ["a.md", "b.txt", "posts/d.md"]
+    cfg = Config.model_validate({"exclude": ["posts/*.md"]})
+    assert found(["."], cfg) == ["a.md", "drafts/c.md"]
+
+
+def test_gitignore_is_respected(here: Path) -> None:
+    for name in ("a.md", "build/b.md", "posts/c.md", "posts/tmp-d.md", "posts/keep-tmp.md", "x/y/z.md"):
+        touch(here / name)
+    touch(here / ".gitignore", "build/\n# a comment\n/x\n")
+    touch(here / "posts/.gitignore", "tmp-*\n*tmp.md\n!keep-tmp.md\n")
+    assert found(["."]) == ["a.md", "posts/c.md", "posts/keep-tmp.md"]
+    assert found(["."], Config.model_validate({"respect-gitignore": False})) == [
+        "a.md", "build/b.md", "posts/c.md", "posts/keep-tmp.md", "posts/tmp-d.md", "x/y/z.md"]
+
+
+def test_tool_folders_are_skipped(here: Path) -> None:
+    for folder in (".git", ".venv", "node_modules", "__pycache__", ".postcheck_cache"):
+        touch(here / folder / "a.md")
+    touch(here / "ok.md")
+    assert found(["."]) == ["ok.md"]
+
+
+def test_folder_named_like_a_post(here: Path) -> None:
+    touch(here / "x.md" / "inner.md")
+    touch(here / "x.md" / "deeper.html" / "leaf.md")
+    assert found(["."]) == ["x.md/deeper.html/leaf.md", "x.md/inner.md"]
+    assert found(["x.md"]) == ["x.md/deeper.html/leaf.md", "x.md/inner.md"]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks")
+def test_symlink_loop_terminates(here: Path) -> None:
+    touch(here / "a/post.md")
+    os.symlink("..", here / "a" / "up")
+    os.symlink("loop2", here / "loop1")
+    os.symlink("loop1", here / "loop2")
+    os.symlink("a", here / "b")
+    os.symlink("missing.md", here / "dangling.md")
+    assert found(["."]) == ["a/post.md"]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks")
+def test_symlinked_file_is_checked(here: Path) -> None:
+    touch(here / "real.txt")
+    os.symlink("real.txt", here / "link.md")
+    assert found(["."]) == ["link.md"]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="names not allowed on Windows")
+def test_odd_names_kept_exactly(here: Path) -> None:
+    names = ["with space.md", "q'\"uote.md", "back\\slash.md", "中文.md", "\ufffd.md", "-dash.md", "#hash.md"]
+    for name in names:
+        touch(here / name)
+    assert found(["."]) == sorted(names)
+
+
+def test_deep_tree(here: Path) -> None:
+    path = here
+    for i in range(60):
+        path = path / f"d{i}"
+    touch(path / "a.md")
+    (result,) = found(["."])
+    assert result.endswith("/d59/a.md")
