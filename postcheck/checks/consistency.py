@@ -191,6 +191,24 @@ _MARKUP = re.compile(
 )
 
 
+# A numeric reference with thousands of digits makes html.unescape raise (int conversion limit).
+_HUGE_NUMERIC_REF = re.compile(r"&#[xX]?[0-9A-Fa-f]{16,}+;?")
+
+
+def _unescape(text: str) -> str:
+    """html.unescape that leaves absurdly long numeric references as they are."""
+    try:
+        return html.unescape(text)
+    except ValueError:
+        pieces = _HUGE_NUMERIC_REF.split(text)
+        kept = _HUGE_NUMERIC_REF.findall(text)
+        out = [html.unescape(pieces[0])]
+        for ref, piece in zip(kept, pieces[1:], strict=True):
+            out.append(ref)
+            out.append(html.unescape(piece))
+        return "".join(out)
+
+
 def _markup_fixes(title: str) -> list[tuple[int, int, str]]:
     fixes = []
     for m in _MARKUP.finditer(title):
@@ -198,7 +216,7 @@ def _markup_fixes(title: str) -> list[tuple[int, int, str]]:
         if token.startswith("&"):
             if not token.startswith("&#") and token[1:] not in _HTML5_ENTITIES:
                 continue
-            fixes.append((m.start(), m.end(), html.unescape(token)))
+            fixes.append((m.start(), m.end(), _unescape(token)))
         elif m.group(1).lower() in _HTML_TAGS:
             fixes.append((m.start(), m.end(), " " if m.group(1).lower() in ("br", "hr") else ""))
     return fixes
@@ -348,7 +366,7 @@ def first_heading(post: ParsedPost, limit: int = 400) -> etree._Element | None:
 
 
 def _comparable(text: str) -> str:
-    return normalize_ws(html.unescape(text))
+    return normalize_ws(_unescape(text))
 
 
 def _strip_ellipsis(text: str) -> str:
