@@ -433,6 +433,11 @@ _TAG_NAME = re.compile(r"<[A-Za-z][^\t\n\f\r />]*")
 _NOT_NEWLINE = re.compile(r"[^\r\n]+")
 
 
+# Over max_attributes attributes take at least twice as many characters; the search is
+# anchored on "<letter" and stops at the first "<" or ">", so it stays linear.
+_LONG_START_TAG = re.compile(r"<[A-Za-z][^<>]{%d}" % (2 * DEFAULT_LIMITS.max_attributes))
+
+
 def _oversized(text: str, start: int, limits: Limits) -> tuple[list[tuple[int, int, int]],
                                                               list[tuple[int, int, str]]]:
     """Start tags with over ``max_attributes`` attributes; tags and text runs over ``max_node_chars``.
@@ -443,6 +448,8 @@ def _oversized(text: str, start: int, limits: Limits) -> tuple[list[tuple[int, i
     limit = limits.max_attributes
     found: list[tuple[int, int, int]] = []
     long_nodes: list[tuple[int, int, str]] = []
+    if len(text) - start <= limits.max_node_chars and not _LONG_START_TAG.search(text, start):
+        return found, long_nodes  # the common case: decided in C, no per-tag Python work
     gap_start = start
     for m in _START_TAG.finditer(text, start):
         if m.start() - gap_start > limits.max_node_chars and len(long_nodes) < 10:
@@ -661,7 +668,7 @@ def _load_yaml(post: ParsedPost, fm_start: int, fm_end: int) -> None:
                 return
             if not _check_yaml_nodes(post, node, fm_start):
                 return
-            data = loader.construct_document(node)
+            data = _construct(loader, node)
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
@@ -683,53 +690,114 @@ def _load_yaml(post: ParsedPost, fm_start: int, fm_end: int) -> None:
     post.front_matter_ok = True
 
 
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+
+
+class _NotPlain(Exception):
+    """The document uses merge keys or collection tags: let PyYAML construct it."""
+
+
+def _construct(loader: yaml.SafeLoader, root: yaml.Node) -> Any:
+    """Construct the checked node tree; plain strings, lists and mappings without
+    PyYAML's generic machinery (about 3x faster), anything else through it."""
+
+    def build(node: yaml.Node) -> Any:
+        cls = node.__class__
+        if cls is yaml.ScalarNode:
+            if node.tag == _STR_TAG:
+                return node.value
+            return loader.construct_object(node, deep=True)  # type: ignore[arg-type]
+        if cls is yaml.SequenceNode and node.tag == _SEQ_TAG:
+            return [build(child) for child in node.value]
+        if cls is yaml.MappingNode and node.tag == _MAP_TAG:
+            result = {}
+            for key_node, value_node in node.value:
+                if key_node.tag != _STR_TAG:
+                    raise _NotPlain
+                result[key_node.value] = build(value_node)
+            return result
+        raise _NotPlain
+
+    try:
+        return build(root)
+    except _NotPlain:
+        return loader.construct_document(root)
+
+
 def _check_yaml_nodes(post: ParsedPost, root: yaml.Node, fm_start: int) -> bool:
-    """Reject aliases, over-deep nesting, duplicate and non-string keys; record key spans."""
+    """Reject aliases, over-deep nesting, duplicate and non-string keys; record key spans.
+
+    Runs on every post, so scalars are handled inline and only collections are stacked.
+    """
     limit = post.limits.max_yaml_depth
     seen: set[int] = set()
     ok = True
+    mapping_node, sequence_node, scalar_node = yaml.MappingNode, yaml.SequenceNode, yaml.ScalarNode
+    spans = post._key_spans
+
+    def alias_at(node: yaml.Node) -> bool:
+        where = fm_start + node.start_mark.index
+        _issue(post, "PC003", "front matter uses a YAML alias; aliases are not allowed", where, where)
+        return False
+
     stack: list[tuple[yaml.Node, int]] = [(root, 1)]
     while stack:
         node, depth = stack.pop()
         if id(node) in seen:
-            where = fm_start + node.start_mark.index
-            _issue(post, "PC003", "front matter uses a YAML alias; aliases are not allowed", where, where)
-            return False
+            return alias_at(node)
         seen.add(id(node))
-        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and depth > limit:
+        cls = node.__class__
+        if cls is scalar_node:
+            continue
+        if depth > limit:
             where = fm_start + node.start_mark.index
             _issue(post, "PC003", f"front matter nests deeper than {limit} levels", where, where)
             return False
-        if isinstance(node, yaml.MappingNode):
-            keys: dict[Any, yaml.Node] = {}
+        if cls is mapping_node:
+            keys: set[Any] = set()
             for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR_TAG:
+                if key_node.__class__ is not scalar_node or key_node.tag != _STR_TAG:
                     where = fm_start + key_node.start_mark.index
-                    shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+                    shown = key_node.value if key_node.__class__ is scalar_node else "?"
                     kind = key_node.tag.rsplit(":", 1)[-1]
                     _issue(post, "PC003",
                            f"key {shown!r} is not a string (YAML reads it as {kind}); quote it",
                            where, fm_start + key_node.end_mark.index)
                     ok = False
+                    if key_node.__class__ is not scalar_node:
+                        stack.append((key_node, depth + 1))
                 elif key_node.value in keys:
                     where = fm_start + key_node.start_mark.index
                     _issue(post, "PC003", f"duplicate key {key_node.value!r}", where,
                            fm_start + key_node.end_mark.index, field=key_node.value)
                     ok = False
                 else:
-                    keys[key_node.value] = key_node
+                    keys.add(key_node.value)
                     if node is root:
-                        post._key_spans[key_node.value] = (
+                        spans[key_node.value] = (
                             fm_start + key_node.start_mark.index,
                             fm_start + key_node.end_mark.index,
                             fm_start + value_node.start_mark.index,
                             fm_start + value_node.end_mark.index,
                         )
-                stack.append((key_node, depth + 1))
-                stack.append((value_node, depth + 1))
-        elif isinstance(node, yaml.SequenceNode):
+                if id(key_node) in seen:
+                    return alias_at(key_node)
+                seen.add(id(key_node))
+                if value_node.__class__ is scalar_node:
+                    if id(value_node) in seen:
+                        return alias_at(value_node)
+                    seen.add(id(value_node))
+                else:
+                    stack.append((value_node, depth + 1))
+        elif cls is sequence_node:
             for child in node.value:
-                stack.append((child, depth + 1))
+                if child.__class__ is scalar_node:
+                    if id(child) in seen:
+                        return alias_at(child)
+                    seen.add(id(child))
+                else:
+                    stack.append((child, depth + 1))
     return ok
 
 
