@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,7 @@ from .config import Config, ConfigError, load_config
 from .engine import Engine, FileResult
 from .fix import CliFixer
 from .model import Finding, Severity
-from .report import FORMATS, formatter, summarize
+from .report import FORMATS, Summary, formatter, summarize
 from .report.json import write_finding_line
 from .report.text import write_statistics
 from .rule import PluginError, Rule, load_rules
@@ -107,12 +108,39 @@ def _output(path: str | None) -> Any:
     os.replace(tmp, target)
 
 
-def _exit_status(findings: Sequence[Finding], fail_on: Severity, exit_zero: bool) -> int:
-    if any(f.context and f.context.get("internal_error") for f in findings):
-        return EXIT_ERROR
-    if exit_zero:
-        return EXIT_OK
-    return EXIT_FINDINGS if any(f.severity.rank >= fail_on.rank for f in findings) else EXIT_OK
+class _Tally:
+    """What the exit status and the summary need, without keeping every finding."""
+
+    def __init__(self, fail_on: Severity) -> None:
+        self.fail_on = fail_on
+        self.internal_error = False
+        self.failing = False
+        self.files_with_findings = 0
+        self.by_code: Counter[str] = Counter()
+        self.by_severity: Counter[str] = Counter()
+
+    def add(self, findings: Sequence[Finding], *, new_file: bool = True) -> None:
+        if findings and new_file:
+            self.files_with_findings += 1
+        for f in findings:
+            self.by_code[f.code] += 1
+            self.by_severity[f.severity.value] += 1
+            if f.severity.rank >= self.fail_on.rank:
+                self.failing = True
+            if f.context and f.context.get("internal_error"):
+                self.internal_error = True
+
+    def summary(self, files: int) -> Summary:
+        return Summary(files=files, files_with_findings=self.files_with_findings,
+                       findings=sum(self.by_code.values()), by_code=dict(self.by_code),
+                       by_severity=dict(self.by_severity))
+
+    def exit_status(self, exit_zero: bool) -> int:
+        if self.internal_error:
+            return EXIT_ERROR
+        if exit_zero:
+            return EXIT_OK
+        return EXIT_FINDINGS if self.failing else EXIT_OK
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -128,28 +156,38 @@ def cmd_check(args: argparse.Namespace) -> int:
     fmt = args.format
     collected: list[Any] = []
     findings: list[Finding] = []
-    stream: TextIO | None = None
+    tally = _Tally(engine.config.fail_on)
     baseline = _baseline(args)
     with _output(args.output_file) as out:
         fixer = _fixer(engine, args, out)
+        # jsonl streams each file's findings as soon as it is done and keeps none of them.
         stream = out if fmt == "jsonl" and not args.statistics and not args.diff else None
+        keep = stream is None
         results = _results(engine, spec, paths, jobs, args, config, baseline, fixer)
         for result in results:
             collected.extend(result.corpus)
-            findings.extend(result.findings)
-            if stream is not None:
+            tally.add(result.findings)
+            if keep:
+                findings.extend(result.findings)
+            else:
+                assert stream is not None
                 for f in result.findings:
                     write_finding_line(f, stream)
         corpus_findings = engine.finalize(collected)
         if baseline is not None:
             corpus_findings = baseline.filter(corpus_findings)
+        if corpus_findings:
+            already = {f.path for f in findings} if keep else set()
+            for path in sorted({f.path for f in corpus_findings}):
+                tally.add([f for f in corpus_findings if f.path == path],
+                          new_file=keep and path not in already)
         if stream is not None:
             for f in corpus_findings:
                 write_finding_line(f, stream)
-        if corpus_findings:
+        if corpus_findings and keep:
             findings.extend(corpus_findings)
             findings.sort(key=Finding.sort_key)
-        summary = summarize(findings, len(paths))
+        summary = summarize(findings, len(paths)) if keep else tally.summary(len(paths))
         summary.paths = list(paths)
         if args.diff:
             pass  # the diffs were written as each file was done
@@ -158,8 +196,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         elif stream is None:
             formatter(fmt)(findings, summary, engine.registry, out)
     if fixer is not None:
-        return _fix_exit_status(fixer, args, findings, engine.config.fail_on)
-    return _exit_status(findings, engine.config.fail_on, args.exit_zero)
+        return _fix_exit_status(fixer, args, tally)
+    return tally.exit_status(args.exit_zero)
 
 
 def _add_fix_options(p: argparse.ArgumentParser) -> None:
@@ -180,12 +218,11 @@ def _fixer(engine: Engine, args: argparse.Namespace, out: TextIO) -> CliFixer | 
                     diff_stream=out if args.diff else None, warn=sys.stderr)
 
 
-def _fix_exit_status(fixer: CliFixer, args: argparse.Namespace, findings: Sequence[Finding],
-                     fail_on: Severity) -> int:
+def _fix_exit_status(fixer: CliFixer, args: argparse.Namespace, tally: _Tally) -> int:
     message = fixer.summary()
     if message:
         print(message, file=sys.stderr)
-    status = _exit_status(findings, fail_on, args.exit_zero)
+    status = tally.exit_status(args.exit_zero)
     if args.diff:
         # Like `ruff --diff`: the question is "is there anything to fix?".
         return status if status == EXIT_ERROR else (EXIT_FINDINGS if fixer.changed_files else EXIT_OK)
