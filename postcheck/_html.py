@@ -11,7 +11,7 @@ built on first use, once per post, and shared by all rules.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from typing import NamedTuple
 
 from lxml import etree
@@ -39,6 +39,14 @@ _ATTRS = re.compile(
 _ATTRIBUTE = re.compile(
     r"""([^\t\n\f\r />][^\t\n\f\r />=]*)(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"([^"]*)"?|'([^']*)'?|([^\t\n\f\r >]*)))?"""
 )
+# "<" opening a comment (1), a bogus comment (2: "<!", "<?", or "</" without a name),
+# an end tag (3) or a start tag (4); names as in _NAME, then the attributes (_ATTRS,
+# possessive: it stops only at ">" or the end of the text, never backtracks).
+_TOKEN = re.compile(
+    r"<(?:(!--)|([!?])|/(?:([A-Za-z][^\t\n\f\r />]*)" + _ATTRS.pattern + r")?|([A-Za-z][^\t\n\f\r />]*)"
+    + _ATTRS.pattern + ")"
+)
+_PLAIN_NAME = re.compile(r"[a-z][a-z0-9]*")
 _RAW_END: dict[str, re.Pattern[str]] = {
     name: re.compile(r"</" + name + r"[\t\n\f\r />]", re.IGNORECASE) for name in _RAW_TEXT
 }
@@ -64,107 +72,109 @@ class HtmlIndex:
         self.ends: list[int] = []  # end offset of each start tag's element
         self._newlines: list[int] | None = None
         self._by_element: dict[etree._Element, int] | None = None
+        self._by_name: dict[str, list[int]] | None = None
+        self._mapped: set[str] = set()
+        self._odd_case = False
+        self._starts: list[int] | None = None
         self._tokenize()
 
     # -- tokenizing ------------------------------------------------------------------
 
     def _tokenize(self) -> None:
+        # One regex call per token finds the next "<" that opens one and, for tags, reads
+        # the name and the attributes; the Python loop only pairs start and end tags.
         text = self.text
         n = len(text)
         pos = self.start
         tags = self.tags
         ends = self.ends
         stack: list[int] = []  # indices into tags of open elements
+        names: list[str] = []  # their names, kept in step with ``stack``
         find = text.find
+        search = _TOKEN.search
+        new_tag = tuple.__new__
+        auto_close = self._auto_close
         while True:
-            lt = find("<", pos)
-            if lt < 0 or lt + 1 >= n:
+            m = search(text, pos)
+            if m is None:
                 break
-            nxt = text[lt + 1]
-            if nxt == "!":
-                if text.startswith("<!--", lt):
-                    if text.startswith("<!-->", lt):
-                        pos = lt + 5
-                    elif text.startswith("<!--->", lt):
-                        pos = lt + 6
-                    else:
-                        close = find("-->", lt + 4)
-                        pos = n if close < 0 else close + 3
-                else:
-                    close = find(">", lt + 2)
-                    pos = n if close < 0 else close + 1
+            kind = m.lastindex
+            if kind == 4:  # a start tag
+                lt, attrs_end = m.span()
+                if attrs_end >= n:  # a tag cut off by the end of the file is dropped
+                    break
+                end = attrs_end + 1
+                name = m.group(4).lower()
+                self_closing = text[attrs_end - 1] == "/" and attrs_end > m.end(4)
+                if name in _CLOSES_P:
+                    if "p" in names:
+                        auto_close(stack, names, "p", lt)
+                elif name == "li":
+                    if "li" in names:
+                        auto_close(stack, names, "li", lt)
+                    if "p" in names:
+                        auto_close(stack, names, "p", lt)
+                index = len(tags)
+                tags.append(new_tag(Tag, (name, lt, end, self_closing)))
+                ends.append(end)
+                pos = end
+                if name in VOID_ELEMENTS:
+                    continue
+                if name in _RAW_TEXT:
+                    raw_end = _RAW_END[name].search(text, end)
+                    if raw_end is None:
+                        ends[index] = n
+                        break
+                    close = find(">", raw_end.end() - 1)
+                    pos = ends[index] = n if close < 0 else close + 1
+                    continue
+                if name == "plaintext":
+                    ends[index] = n
+                    break
+                stack.append(index)
+                names.append(name)
                 continue
-            if nxt == "?":
+            lt = m.start()
+            if kind == 3:  # an end tag
+                attrs_end = m.end()
+                end = n if attrs_end >= n else attrs_end + 1
+                name = m.group(3).lower()
+                if names and names[-1] == name:
+                    ends[stack.pop()] = end
+                    names.pop()
+                elif name in names:
+                    depth = len(names) - 1
+                    while names[depth] != name:
+                        depth -= 1
+                    for open_index in stack[depth + 1 :]:
+                        ends[open_index] = lt
+                    ends[stack[depth]] = end
+                    del stack[depth:]
+                    del names[depth:]
+                pos = end
+            elif kind == 1:  # a comment
+                if text.startswith("<!-->", lt):
+                    pos = lt + 5
+                elif text.startswith("<!--->", lt):
+                    pos = lt + 6
+                else:
+                    close = find("-->", lt + 4)
+                    pos = n if close < 0 else close + 3
+            else:  # <!doctype …>, <?…>, or "</" not followed by a name: a bogus comment
                 close = find(">", lt + 2)
                 pos = n if close < 0 else close + 1
-                continue
-            if nxt == "/":
-                m = _NAME.match(text, lt + 2)
-                if m is None:
-                    if text.startswith(">", lt + 2):
-                        pos = lt + 3
-                    else:
-                        close = find(">", lt + 2)
-                        pos = n if close < 0 else close + 1
-                    continue
-                attrs_end = _ATTRS.match(text, m.end()).end()
-                end = n if attrs_end >= n else attrs_end + 1
-                name = m.group(0).lower()
-                for depth in range(len(stack) - 1, -1, -1):
-                    if tags[stack[depth]].name == name:
-                        for open_index in stack[depth + 1 :]:
-                            ends[open_index] = lt
-                        ends[stack[depth]] = end
-                        del stack[depth:]
-                        break
-                pos = end
-                continue
-            m = _NAME.match(text, lt + 1)
-            if m is None:
-                pos = lt + 1
-                continue
-            attrs_end = _ATTRS.match(text, m.end()).end()
-            if attrs_end >= n:  # a tag cut off by the end of the file is dropped
-                break
-            end = attrs_end + 1
-            name = m.group(0).lower()
-            self_closing = text[attrs_end - 1] == "/" and attrs_end - 1 >= m.end()
-            if name in _CLOSES_P or name == "li":
-                self._auto_close(stack, "p" if name != "li" else "li", lt)
-                if name == "li":
-                    self._auto_close(stack, "p", lt)
-            index = len(tags)
-            tags.append(Tag(name, lt, end, self_closing))
-            ends.append(end)
-            if name in VOID_ELEMENTS:
-                pos = end
-                continue
-            if name in _RAW_TEXT:
-                raw_end = _RAW_END[name].search(text, end)
-                if raw_end is None:
-                    ends[index] = n
-                    pos = n
-                    break
-                close = find(">", raw_end.end() - 1)
-                ends[index] = n if close < 0 else close + 1
-                pos = ends[index]
-                continue
-            if name == "plaintext":
-                ends[index] = n
-                break
-            stack.append(index)
-            pos = end
         tail = len(text.rstrip())
         for open_index in stack:
             ends[open_index] = max(tags[open_index].end, tail)
 
-    def _auto_close(self, stack: list[int], name: str, at: int) -> None:
+    def _auto_close(self, stack: list[int], names: list[str], name: str, at: int) -> None:
         for depth in range(len(stack) - 1, -1, -1):
-            open_name = self.tags[stack[depth]].name
+            open_name = names[depth]
             if open_name == name:
                 for open_index in stack[depth:]:
                     self.ends[open_index] = at
                 del stack[depth:]
+                del names[depth:]
                 return
             if open_name in _SCOPE or (name == "li" and open_name in ("ul", "ol")):
                 return
@@ -184,41 +194,83 @@ class HtmlIndex:
         return bisect_right(self._newlines, offset - 1) + 1
 
     def _map(self) -> dict[etree._Element, int]:
-        if self._by_element is not None:
-            return self._by_element
-        mapping: dict[etree._Element, int] = {}
-        if self.root is not None:
+        """The mapping of every element (all names)."""
+        for name in self._queues():
+            self._map_name(name)
+        if self._by_element is None:
+            self._by_element = {}
+        assert self._by_element is not None
+        return self._by_element
+
+    def _queues(self) -> dict[str, list[int]]:
+        if self._by_name is None:
             queues: dict[str, list[int]] = {}
             for i, tag in enumerate(self.tags):
-                queues.setdefault(tag.name, []).append(i)
-            heads: dict[str, int] = {}
-            for el in self.root.iter():
-                name = el.tag
-                if not isinstance(name, str):
+                queue = queues.get(tag.name)
+                if queue is None:
+                    queues[tag.name] = [i]
+                else:
+                    queue.append(i)
+            self._by_name = queues
+        return self._by_name
+
+    def _elements_named(self, name: str) -> list[etree._Element]:
+        """The lxml elements whose lower-cased tag is ``name``, in document order."""
+        assert self.root is not None
+        if _PLAIN_NAME.fullmatch(name) and not self._odd_case:
+            # libxml2 lower-cases ASCII element names, so an exact match is the same
+            # set, found without creating a Python proxy for every element
+            return list(self.root.iter(name))
+        return [el for el in self.root.iter() if isinstance(el.tag, str) and el.tag.lower() == name]
+
+    def _map_name(self, name: str) -> None:
+        """Map the elements of one name to its start tags (names are independent)."""
+        if self._by_element is None:
+            self._by_element = {}
+            self._mapped = set()
+            self._odd_case = "\u212a" in self.text  # KELVIN SIGN lower-cases to "k"
+        if name in self._mapped:
+            return
+        self._mapped.add(name)
+        mapping = self._by_element
+        queue = self._queues().get(name)
+        if not queue or self.root is None:
+            return
+        tags = self.tags
+        if self._newlines is None:
+            self._line(self.start)
+        newlines = self._newlines
+        assert newlines is not None
+        head = 0
+        size = len(queue)
+        # lines as in _line(): 1 + bisect_right(newlines, offset - 1), compared 0-based here
+        for el in self._elements_named(name):
+            line: int = (el.sourceline or 0) - 1  # type: ignore[operator]  # lxml-stubs: int | None
+            while head < size:
+                tag = tags[queue[head]]
+                if bisect_right(newlines, tag.end - 2) < line:
+                    head += 1  # a start tag libxml2 dropped (or merged)
                     continue
-                queue = queues.get(name.lower())
-                if not queue:
-                    continue
-                line = el.sourceline or 0
-                head = heads.get(name.lower(), 0)
-                while head < len(queue):
-                    tag = self.tags[queue[head]]
-                    first = self._line(tag.start)
-                    last = self._line(tag.end - 1)
-                    if last < line:
-                        head += 1  # a start tag libxml2 dropped (or merged)
-                        continue
-                    if first > line:
-                        break  # an element libxml2 implied; no start tag of its own
-                    mapping[el] = queue[head]
-                    head += 1
-                    break
-                heads[name.lower()] = head
-        self._by_element = mapping
-        return mapping
+                if bisect_right(newlines, tag.start - 1) > line:
+                    break  # an element libxml2 implied; no start tag of its own
+                mapping[el] = queue[head]
+                head += 1
+                break
+            if head >= size:
+                break
+
+    def _index_of(self, element: etree._Element) -> int | None:
+        name = element.tag
+        if not isinstance(name, str):
+            return None
+        name = name.lower()
+        if self._by_element is None or name not in self._mapped:
+            self._map_name(name)
+        assert self._by_element is not None
+        return self._by_element.get(element)
 
     def tag_of(self, element: etree._Element) -> Tag | None:
-        index = self._map().get(element)
+        index = self._index_of(element)
         return None if index is None else self.tags[index]
 
     def start_tag_span(self, element: etree._Element) -> tuple[int, int]:
@@ -228,7 +280,7 @@ class HtmlIndex:
         return tag.start, tag.end
 
     def element_span(self, element: etree._Element) -> tuple[int, int]:
-        index = self._map().get(element)
+        index = self._index_of(element)
         if index is None:
             return self._fallback(element)
         start = self.tags[index].start
@@ -241,17 +293,17 @@ class HtmlIndex:
     def _following_start(self, element: etree._Element) -> int | None:
         """Start offset of the first element after this one that is not inside it."""
         node: etree._Element | None = element
-        mapping = self._map()
         while node is not None:
             sibling = node.getnext()
             while sibling is not None:
                 if isinstance(sibling.tag, str):
-                    index = mapping.get(sibling)
+                    index = self._index_of(sibling)
                     if index is not None:
                         return self.tags[index].start
                     for inner in sibling.iter():
-                        if inner in mapping:
-                            return self.tags[mapping[inner]].start
+                        index = self._index_of(inner)
+                        if index is not None:
+                            return self.tags[index].start
                 sibling = sibling.getnext()
             node = node.getparent()
         return None
@@ -282,7 +334,9 @@ class HtmlIndex:
 
     def tags_between(self, start: int, end: int) -> list[Tag]:
         """Start tags whose start lies in [start, end)."""
-        lo = bisect_right([t.start for t in self.tags], start - 1)
+        if self._starts is None:
+            self._starts = [t.start for t in self.tags]
+        lo = bisect_left(self._starts, start)
         result = []
         for tag in self.tags[lo:]:
             if tag.start >= end:

@@ -80,3 +80,16 @@ def test_hostile_markup_is_linear() -> None:
     for tag in post.html.tags[:2000]:
         attribute_spans(post.text, tag)
     assert time.perf_counter() - start < 5
+
+
+def test_unusual_names_map_to_their_tags() -> None:
+    # names the per-name lookup cannot hand to lxml's tag filter: prefixed, custom, upper case
+    got = spans('<div><o:p>a</o:p><my-el id="x">b</my-el><DIV>c</DIV><!-- <p> --></div>')
+    assert got[1:] == [("o:p", "<o:p>a</o:p>"), ("my-el", '<my-el id="x">b</my-el>'), ("div", "<DIV>c</DIV>")]
+
+
+def test_tags_between_uses_start_offsets() -> None:
+    post = parse_text(HEAD + "<div><p>a</p><p>b</p></div>")
+    first_p = post.html.tags[1]
+    assert [t.name for t in post.html.tags_between(first_p.start, len(post.text))] == ["p", "p"]
+    assert post.html.tags_between(first_p.start + 1, first_p.end + 1) == []

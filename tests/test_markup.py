@@ -301,11 +301,44 @@ def test_not_lazy(markup: str) -> None:
 
 
 def test_empty_container() -> None:
-    text = post(P1 + '<div class="widget"><span></span><br></div>' + P2
+    text = post(P1 + '<div><span></span><!-- slot --></div>' + P2
                 + "<p>a<em> </em>b</p><div id='anchor'></div>")
-    assert check("PC306", text) == [("PC306", LINE, col(text, '<div class="widget">'))]
+    assert check("PC306", text) == [("PC306", LINE, col(text, "<div><span>"))]
     new = fixed("PC306", text)
-    assert "widget" not in new and "<em> </em>" in new and check("PC306", new) == []
+    assert "<div><span>" not in new and "<em> </em>" in new and check("PC306", new) == []
+
+
+def test_nested_empty_wrappers_are_reported_once_at_the_outermost() -> None:
+    text = post(P1 + "<section>\n  <div><p></p></div>\n</section>" + P2 + '<p style=""></p>')
+    assert check("PC306", text) == [("PC306", LINE, col(text, "<section>")),
+                                    ("PC306", LINE + 2, col_on(text, LINE + 2, '<p style="">'))]
+    new = fixed("PC306", text)
+    assert "<section>" not in new and check("PC306", new) == []
+
+
+def col_on(text: str, line: int, needle: str) -> int:
+    return text.split("\n")[line - 1].index(needle) + 1
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<i class="icon-dot"></i>',  # an icon font draws it
+        '<div class="spacer"></div>',  # a CSS hook
+        '<p class="MsoNormal"></p>',
+        '<div style="clear:both"></div>',
+        "<p>&nbsp;</p>",  # spacing the author typed
+        "<p>\u3000</p>",
+        "<span> </span>",  # a space between words
+        "<div><br></div>",
+        "<figure><img src='a.jpg'></figure>",
+        "<div><span class='x'></span></div>",
+        "<em></em>",  # not a container left by a removal
+        "<p>\n<h2>Heading</h2>\n</p>",  # closed early by the parser, not empty in the source
+    ],
+)
+def test_not_an_empty_container(markup: str) -> None:
+    assert check("PC306", post(P1 + markup + P2)) == []
 
 
 # -- properties --------------------------------------------------------------------------

@@ -4,21 +4,24 @@ The six PC3 rules share this scan (cached per post and rule data): each element 
 checked once against the compiled signature tables, and the results are grouped
 into *units* — the outermost elements to report and remove — for ads and promos,
 plus tracking, active-content, lazy-image and empty-container candidates.
+
+Most elements carry no attribute, or only class strings seen many times before, so
+the walk is kept cheap: per-element records (:class:`Element`) are made only for the
+elements a rule may report, and everything else is decided from memoised lookups.
 """
 
 from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from lxml import etree
 
-from .._html import AttributeSpan, Tag, attribute_spans, repaired_name
+from .._html import attribute_spans, repaired_name
 from ..data import RuleData
-from ..model import Edit
 from ..parse import MEDIA_TAGS, ParsedPost
-from ._signatures import Signature, SignatureTable, tables
+from ._signatures import EVENT_HANDLERS, URL_JUNK, URL_KEYS, Signature, SignatureTable, tables
 
 __all__ = ["Element", "Scan", "Unit", "scan"]
 
@@ -28,20 +31,26 @@ _NOTHING = frozenset({"script", "style"})
 _STRUCTURAL = frozenset({"html", "body", "head"})
 # Elements whose removal would break their parent's structure (a table cell).
 _KEEP_STRUCTURE = frozenset({"td", "th", "tr", "thead", "tbody", "tfoot", "caption", "col", "colgroup"})
-# Block containers PC306 may report; an inline element (`<em> </em>`) is reported only
-# when it holds no character at all, since even a space inside it separates words.
-_CONTAINERS = frozenset(
-    {"div", "section", "aside", "p", "center", "figure", "figcaption", "header", "footer", "article", "ul",
-     "ol", "blockquote", "nav", "main", "h1", "h2", "h3", "h4", "h5", "h6"}
+# Containers PC306 reports when they are left with nothing in them. Inline ones (`<span> </span>`)
+# only when they hold no character at all, since even a space inside them separates words.
+_EMPTY_BLOCKS = frozenset(
+    {"div", "section", "aside", "article", "figure", "figcaption", "header", "footer", "center", "p"}
 )
+_EMPTY_INLINE = frozenset({"span", "font"})
+# Only markup whitespace counts as nothing: `&nbsp;` or an ideographic space is spacing
+# the author typed.
+ASCII_SPACE = " \t\n\r\f"
 _INLINE_CONTAINERS = frozenset({"span", "font", "strong", "b", "em", "i", "u", "small", "ins", "label"})
-_INLINE_PARENTS = _INLINE_CONTAINERS | {"a"}
+INLINE_PARENTS = _INLINE_CONTAINERS | {"a"}
 # Attributes that give an empty element a meaning of its own (an anchor target, microdata).
 _MATTERING = frozenset({"id", "name", "itemprop", "itemscope", "itemtype", "role", "aria-label", "title"})
 # Text past these sizes means an element holds article content, not just an ad label
 # or a promo's call to action.
 _ARTICLE_PARAGRAPH = 120
 _ARTICLE_TEXT = 400
+
+# Elements PC303/PC304/PC305 look at whatever their attributes.
+_CANDIDATE_TAGS = frozenset({"img", "script", "iframe"})
 
 
 @dataclass
@@ -71,6 +80,8 @@ class Unit:
 class Scan:
     units: list[Unit] = field(default_factory=list)
     kept: list[Unit] = field(default_factory=list)  # matched but holding article text
+    # elements PC303-PC305 may report (img, script, iframe, links, tracking or handler
+    # attributes, javascript: URLs), in document order
     elements: list[Element] = field(default_factory=list)
     empty_roots: list[Element] = field(default_factory=list)
     unit_ids: set[int] = field(default_factory=set)
@@ -95,75 +106,199 @@ def element_info(post: ParsedPost, el: etree._Element) -> Element | None:
     return Element(el, real, attrs, repaired=True)
 
 
-def _text_of(node: Any) -> str:
-    return node if isinstance(node, str) else ""
-
-
 def scan(post: ParsedPost, data: RuleData) -> Scan:
     """The shared analysis of a post (computed once per post and rule data)."""
     cached = _CACHE.get(post)
     if cached is not None and cached[0] == id(data):
         return cached[1]
-    result = _scan(post, tables(data))
+    result = _scan(post, tables(data), data.derived("markup-element-kinds", _new_memo))
     _CACHE[post] = (id(data), result)
     return result
 
 
-def _scan(post: ParsedPost, tbl: dict[str, SignatureTable]) -> Scan:
+# tag as lxml gives it -> (lower-case name, repaired name or None)
+_NAMES: dict[str, tuple[str, str | None]] = {}
+
+
+def _name_of(tag: str) -> tuple[str, str | None]:
+    found = _NAMES.get(tag)
+    if found is None:
+        name = tag.lower()
+        found = (name, repaired_name(name))
+        if len(_NAMES) < 4096:
+            _NAMES[tag] = found
+    return found
+
+
+def _maybe_javascript(value: str) -> bool:
+    """A cheap necessary condition for a `javascript:` URL (its first real character)."""
+    return value.lstrip(URL_JUNK)[:1] in ("j", "J")
+
+
+class _Walk:
+    """Per-post state of the scan: element records made on demand."""
+
+    def __init__(self, post: ParsedPost) -> None:
+        self.post = post
+        self.info: dict[etree._Element, Element] = {}
+        self.repaired: set[etree._Element] = set()
+        self.old_empty: dict[etree._Element, bool] = {}
+
+    def item(self, el: etree._Element) -> Element | None:
+        found = self.info.get(el)
+        if found is None:
+            found = element_info(self.post, el)
+            if found is not None:
+                self.info[el] = found
+        return found
+
+
+# What an element's name and attributes alone decide (memoised per process and rule
+# data for elements without URLs: class strings repeat massively across posts). The
+# attribute dict may be shared between elements: nothing mutates it.
+class _Kind(NamedTuple):
+    name: str
+    attrs: dict[str, str]
+    candidate: bool  # PC303-PC305 may report it
+    blank: bool  # a PC306 container with no attribute value
+    hit: tuple[str, Signature | None, str] | None
+    cacheable: bool
+
+
+def _new_memo(_: RuleData) -> dict[Any, _Kind]:
+    return {}
+
+
+_URL_ATTRIBUTE_SET = frozenset({"href", "src", "data-src", "data-original"})
+
+
+def _kind(name: str, attrs: dict[str, str], tbl: dict[str, SignatureTable]) -> _Kind:
+    tracking = tbl.get("PC303")
+    candidate = name in _CANDIDATE_TAGS or (name == "a" and "href" in attrs)
+    if not candidate:
+        for k, v in attrs.items():
+            if k in EVENT_HANDLERS or (tracking is not None and tracking.attribute_name(k) is not None) or (
+                    k in URL_KEYS and _maybe_javascript(v)):
+                candidate = True
+                break
+    blank = (name in _EMPTY_BLOCKS or name in _EMPTY_INLINE) and not any(v.strip() for v in attrs.values())
+    hit: tuple[str, Signature | None, str] | None = None
+    if attrs and name not in _STRUCTURAL:
+        for code in ("PC301", "PC302"):
+            table = tbl.get(code)
+            sig = table.match(name, attrs) if table is not None else None
+            if sig is not None:
+                hit = (code, sig, sig.name)
+                break
+    return _Kind(name, attrs, candidate, blank, hit, _URL_ATTRIBUTE_SET.isdisjoint(attrs))
+
+
+def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kind]) -> Scan:
     result = Scan()
     root = post.tree
     if root is None:
         return result
-    ads = tbl.get("PC301")
     promos = tbl.get("PC302")
-    info: dict[etree._Element, Element] = {}
+    link_texts = promos is not None and bool(promos.link_texts)
+    walk = _Walk(post)
+    info = walk.info
     matches: dict[etree._Element, tuple[str, Signature | None, str]] = {}
+    maybe_empty: list[etree._Element] = []
+    resort = False
+    elements = result.elements
+    if len(memo) > _KIND_LIMIT:
+        memo.clear()
     for el in root.iter():
-        item = element_info(post, el)
-        if item is None:
-            continue
-        info[el] = item
-        result.elements.append(item)
-        if item.tag in _STRUCTURAL:
-            continue
-        hit: tuple[str, Signature | None, str] | None = None
-        if ads is not None:
-            sig = ads.match(item.tag, item.attrs)
-            if sig is not None:
-                hit = ("PC301", sig, sig.name)
-        if hit is None and promos is not None:
-            sig = promos.match(item.tag, item.attrs)
-            if sig is not None:
-                hit = ("PC302", sig, sig.name)
-        if hit is None and promos is not None and item.tag == "a" and promos.link_texts:
-            sig = promos.match_link_text("".join(t for t in el.itertext() if isinstance(t, str)))
-            if sig is not None:
-                hit = ("PC302", sig, sig.name)
-        if hit is None and item.tag == "input" and _is_signup_input(item.attrs):
-            box = _signup_box(el)
-            if box is not None and box not in matches:
-                matches[box] = ("PC302", None, "sign-up form")
+        tag = el.tag
+        if type(tag) is not str:
+            continue  # comments and processing instructions
+        items = el.items()
+        key = (tag, *items) if items else tag
+        kind = memo.get(key)
+        if kind is None:
+            name, real = _name_of(tag)
+            if real is not None:
+                item = walk.item(el)
+                assert item is not None
+                walk.repaired.add(el)
+                kind = _kind(item.tag, item.attrs, tbl)._replace(candidate=True, cacheable=False)
+            else:
+                kind = _kind(name, {str(k).lower(): str(v) for k, v in items}, tbl)
+            if kind.cacheable:
+                memo[key] = kind
+        name = kind.name
+        if kind.candidate:
+            item = info.get(el) or Element(el, name, kind.attrs)
+            info[el] = item
+            elements.append(item)
+        if kind.blank:
+            text = el.text
+            if not text or (name in _EMPTY_BLOCKS and not text.strip(ASCII_SPACE)):
+                maybe_empty.append(el)
+        hit = kind.hit
+        if hit is None:
+            if name == "a" and link_texts:
+                assert promos is not None
+                sig = promos.match_link_text("".join(t for t in el.itertext() if isinstance(t, str)))
+                if sig is not None:
+                    hit = ("PC302", sig, sig.name)
+            elif name == "input" and _is_signup_input(kind.attrs):
+                box = _signup_box(el)
+                if box is not None and box not in matches:
+                    matches[box] = ("PC302", None, "sign-up form")
+                    resort = True
         if hit is not None:
             matches[el] = hit
-    empty = _emptiness(root, info)
-    _units(root, info, matches, empty, result)
-    _expand(result, info, empty)
+    if matches:
+        _units(walk, matches, resort, result)
+        _expand(walk, result)
     result.unit_ids = {id(u.element.el) for u in result.units}
-    # outermost empty containers that are not already part of a unit
-    inside_unit: set[int] = set()
-    for u in result.units:
-        for d in u.element.el.iter():
-            inside_unit.add(id(d))
-    for item in result.elements:
-        el = item.el
-        parent = el.getparent()
-        if parent is None or _article_root(el):
-            continue  # an empty article is PC006's business
-        if empty.get(el) and _reportable(item) and id(el) not in inside_unit:
-            pinfo = info.get(parent) if parent is not None else None
-            if pinfo is None or not (empty.get(parent) and _reportable(pinfo)):
-                result.empty_roots.append(item)
+    if maybe_empty:
+        _empty_roots(walk, maybe_empty, result)
     return result
+
+
+_KIND_LIMIT = 200_000
+
+
+def _document_key(el: etree._Element) -> tuple[int, ...]:
+    """Sibling indices from the root: sorting by them is document order."""
+    path: list[int] = []
+    parent = el.getparent()
+    while parent is not None:
+        path.append(parent.index(el))
+        el, parent = parent, parent.getparent()
+    path.reverse()
+    return tuple(path)
+
+
+def _empty_roots(walk: _Walk, maybe: list[etree._Element], result: Scan) -> None:
+    """Outermost containers with nothing in them (no attribute, text, media or other element)."""
+    empty: set[etree._Element] = set()
+    for el in reversed(maybe):  # children come after their parent in document order
+        inline = el.tag.lower() in _EMPTY_INLINE
+        for child in el:
+            tail = child.tail
+            if tail and (inline or tail.strip(ASCII_SPACE)):
+                break
+            if type(child.tag) is str and child not in empty:
+                break
+        else:
+            empty.add(el)
+    if not empty:
+        return
+    inside_unit: set[etree._Element] = set()
+    for u in result.units:
+        inside_unit.update(u.element.el.iter())
+    for el in maybe:
+        if el not in empty or el in inside_unit:
+            continue
+        parent = el.getparent()
+        if parent is None or parent in empty or _article_root(el):
+            continue  # an empty article is PC006's business
+        item = walk.item(el)
+        assert item is not None
+        result.empty_roots.append(item)
 
 
 def _article_root(el: etree._Element) -> bool:
@@ -176,13 +311,6 @@ def _article_root(el: etree._Element) -> bool:
         return False
     first = next((c for c in parent if isinstance(c.tag, str)), None)
     return first is el
-
-
-def _reportable(item: Element) -> bool:
-    if item.tag in _CONTAINERS:
-        return True
-    return item.tag in _INLINE_CONTAINERS and not "".join(
-        t for t in item.el.itertext() if isinstance(t, str))
 
 
 def _is_signup_input(attrs: dict[str, str]) -> bool:
@@ -212,55 +340,56 @@ def _signup_box(el: etree._Element) -> etree._Element | None:
     return block
 
 
-def _emptiness(root: etree._Element, info: dict[etree._Element, Element]) -> dict[etree._Element, bool]:
-    """Per element: no text, no media, no attribute that matters, in its whole subtree."""
-    empty: dict[etree._Element, bool] = {}
-    for el in _postorder(root):
-        item = info.get(el)
-        if item is None:
+def _old_empty(walk: _Walk, top: etree._Element) -> bool:
+    """No text, no media, no attribute that matters, in the whole subtree (memoised).
+
+    This is what makes a wrapper's other children negligible when an ad unit grows to
+    the wrapper; PC306's own notion of an empty container is stricter.
+    """
+    memo = walk.old_empty
+    known = memo.get(top)
+    if known is not None:
+        return known
+    stack: list[tuple[etree._Element, bool]] = [(top, False)]
+    while stack:
+        el, done = stack.pop()
+        if not done:
+            if el in memo:
+                continue
+            stack.append((el, True))
+            stack.extend((child, False) for child in reversed(el) if type(child.tag) is str)
             continue
-        tag = item.tag
-        if tag in MEDIA_TAGS or tag in ("hr", "input", "textarea", "select", "button", "object", "canvas",
-                                        "math", "map", "area"):
-            empty[el] = False
-            continue
-        # An attribute pointing somewhere (a video id in a player placeholder) or a custom
-        # element (a web component renders content of its own) is not nothing.
-        ok = not any(k in _MATTERING or _is_link(v) for k, v in item.attrs.items()) \
-            and "-" not in tag and not item.repaired
-        if tag in _INVISIBLE:  # a script shows nothing, wherever it loads from; a template may
-            empty[el] = tag in _NOTHING and not any(k in _MATTERING for k in item.attrs)
-            continue
-        ok = ok and not (el.text or "").strip()
-        if ok:
-            for child in el:
-                if (child.tail or "").strip():
-                    ok = False
-                    break
-                if isinstance(child.tag, str) and not empty.get(child, False):
-                    ok = False
-                    break
-        empty[el] = ok
-    return empty
+        memo[el] = _empty_here(walk, el, memo)
+    return memo.get(top, False)
+
+
+def _empty_here(walk: _Walk, el: etree._Element, memo: dict[etree._Element, bool]) -> bool:
+    item = walk.item(el)
+    if item is None:
+        return False
+    tag = item.tag
+    if tag in MEDIA_TAGS or tag in ("hr", "input", "textarea", "select", "button", "object", "canvas",
+                                    "math", "map", "area"):
+        return False
+    # An attribute pointing somewhere (a video id in a player placeholder) or a custom
+    # element (a web component renders content of its own) is not nothing.
+    ok = not any(k in _MATTERING or _is_link(v) for k, v in item.attrs.items()) \
+        and "-" not in tag and not item.repaired
+    if tag in _INVISIBLE:  # a script shows nothing, wherever it loads from; a template may
+        return tag in _NOTHING and not any(k in _MATTERING for k in item.attrs)
+    ok = ok and not (el.text or "").strip()
+    if ok:
+        for child in el:
+            if (child.tail or "").strip():
+                return False
+            if isinstance(child.tag, str) and not memo.get(child, False):
+                return False
+    return ok
 
 
 def _is_link(value: str) -> bool:
     v = value.lstrip()[:8].lower()
     return v.startswith(("http://", "https://", "//"))
-
-
-def _postorder(root: etree._Element) -> list[etree._Element]:
-    order: list[etree._Element] = []
-    stack: list[tuple[etree._Element, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-            continue
-        stack.append((node, True))
-        for child in reversed(node):
-            stack.append((child, False))
-    return order
 
 
 def _article_text(el: etree._Element, matches: dict[etree._Element, Any]) -> bool:
@@ -285,26 +414,34 @@ def _article_text(el: etree._Element, matches: dict[etree._Element, Any]) -> boo
     return total >= _ARTICLE_TEXT
 
 
-def _units(root: etree._Element, info: dict[etree._Element, Element],
-           matches: dict[etree._Element, tuple[str, Signature | None, str]],
-           empty: dict[etree._Element, bool], result: Scan) -> None:
-    stack: list[etree._Element] = [root]
-    while stack:
-        node = stack.pop()
-        hit = matches.get(node)
-        item = info.get(node)
-        if hit is not None and item is not None:
-            code, sig, reason = hit
-            unit = Unit(code, item, item, sig, reason)
-            if _article_text(node, matches):
-                result.kept.append(unit)
-            else:
-                result.units.append(unit)
-                continue
-        stack.extend(reversed([c for c in node if isinstance(c.tag, str)]))
+def _units(walk: _Walk, matches: dict[etree._Element, tuple[str, Signature | None, str]],
+           resort: bool, result: Scan) -> None:
+    """Matched elements in document order, outermost first; one inside a unit is part of it."""
+    found: set[etree._Element] = set()
+    nodes = sorted(matches, key=_document_key) if resort else list(matches)
+    for node in nodes:
+        parent = node.getparent()
+        inside = False
+        while parent is not None:
+            if parent in found:
+                inside = True
+                break
+            parent = parent.getparent()
+        if inside:
+            continue
+        item = walk.item(node)
+        if item is None:
+            continue
+        code, sig, reason = matches[node]
+        unit = Unit(code, item, item, sig, reason)
+        if _article_text(node, matches):
+            result.kept.append(unit)
+        else:
+            result.units.append(unit)
+            found.add(node)
 
 
-def _expand(result: Scan, info: dict[etree._Element, Element], empty: dict[etree._Element, bool]) -> None:
+def _expand(walk: _Walk, result: Scan) -> None:
     """Grow a unit to wrappers that hold nothing else (`<section id="imu"><div id="dfp-ad-imu1">`).
 
     Removing only the inner slot would leave an empty wrapper behind, and a second
@@ -318,13 +455,13 @@ def _expand(result: Scan, info: dict[etree._Element, Element], empty: dict[etree
             el = unit.element.el
             if el not in by_el:
                 continue
-            if any(info[d].repaired for d in el.iter() if d in info):
+            if walk.repaired and any(d in walk.repaired for d in el.iter()):
                 continue  # a malformed tag distorts the parsed parents; keep to the slot itself
             parent = el.getparent()
             if parent is None or parent.getparent() is None:
                 continue
             grand = parent.getparent()
-            pinfo = info.get(parent)
+            pinfo = walk.item(parent)
             if pinfo is None or pinfo.tag in _STRUCTURAL or pinfo.tag in _KEEP_STRUCTURE:
                 continue
             if grand is None or _article_root(parent):
@@ -341,12 +478,12 @@ def _expand(result: Scan, info: dict[etree._Element, Element], empty: dict[etree
                     continue
                 if child in by_el:
                     members.append(by_el[child])
-                elif not empty.get(child, False):
+                elif not _old_empty(walk, child):
                     ok = False
                     break
             if not ok or not members:
                 continue
-            if any(info[d].repaired for m in members for d in m.element.el.iter() if d in info):
+            if walk.repaired and any(d in walk.repaired for m in members for d in m.element.el.iter()):
                 continue  # a malformed tag distorts the parsed parents; keep to the slots themselves
             codes = {m.code for m in members}
             first = members[0]
@@ -355,8 +492,9 @@ def _expand(result: Scan, info: dict[etree._Element, Element], empty: dict[etree
             code = first.code if len(codes) == 1 else "PC301" if "PC301" in codes else first.code
             by_el[parent] = Unit(code, pinfo, first.matched, first.signature, first.reason)
             changed = True
-    order = {id(item.el): i for i, item in enumerate(result.elements)}
-    units = sorted(by_el.values(), key=lambda u: order.get(id(u.element.el), 0))
+    units = list(by_el.values())
+    if len(units) > 1:
+        units.sort(key=lambda u: _document_key(u.element.el))
     result.units = _merge_copies(units)
 
 
@@ -376,120 +514,3 @@ def _merge_copies(units: list[Unit]) -> list[Unit]:
                 continue
         merged.append(unit)
     return merged
-
-
-# -- spans and edits -------------------------------------------------------------------
-
-
-def removal_span(post: ParsedPost, item: Element) -> tuple[int, int] | None:
-    """The exact source span of an element, verified; None when the mapping is doubtful."""
-    html = post.html
-    tag = html.tag_of(item.el)
-    if tag is None or not _same_start_tag(post, item, tag):
-        return None
-    start, end = post.element_span(item.el)
-    if end <= start:
-        return None
-    balanced = _balance(post, start, end)
-    if balanced is None:
-        return None
-    return start, balanced
-
-
-def _same_start_tag(post: ParsedPost, item: Element, tag: Tag) -> bool:
-    name = repaired_name(tag.name) if item.repaired else tag.name
-    if name != item.tag:
-        return False
-    if item.repaired:
-        return True
-    raw = {a.name: a.value for a in attribute_spans(post.text, tag)}
-    for key in ("id", "class"):
-        want = item.attrs.get(key)
-        got = raw.get(key)
-        if want is None and got is None:
-            continue
-        if want is None or got is None:
-            return False
-        if "&" not in got and want.split() != got.split():
-            return False
-    return True
-
-
-def _balance(post: ParsedPost, start: int, end: int) -> int | None:
-    """Extend a span over the end tags its malformed start tags still owe.
-
-    A start tag such as `<divclass="m-block-ad "…>` is closed by the parser at the next
-    `</div>` of an outer element; the author meant that `</div>` for it. Removing the
-    parser's span would leave a stray end tag that closes an outer element early.
-    """
-    owed: dict[str, int] = {}
-    for tag in post.html.tags_between(start, end):
-        real = repaired_name(tag.name)
-        if real is not None and not tag.self_closing:
-            owed[real] = owed.get(real, 0) + 1
-    if not owed:
-        return end
-    text = post.text
-    pos = end
-    for name, count in owed.items():
-        for _ in range(count):
-            closing = f"</{name}>"
-            if text[pos:pos + len(closing)].lower() == closing:
-                pos += len(closing)
-            else:
-                return None  # cannot tell which end tag belongs to it: no fix
-    return pos
-
-
-def removal_edit(post: ParsedPost, start: int, end: int, item: Element | None = None) -> Edit:
-    """Remove [start, end) and the whitespace that only it used.
-
-    Inside an inline parent (`<span> <b></b></span>`) the whitespace separates words
-    and stays.
-    """
-    text = post.text
-    parent = item.el.getparent() if item is not None else None
-    if parent is not None and isinstance(parent.tag, str) and parent.tag.lower() in _INLINE_PARENTS:
-        return Edit(start=start, end=end)
-    floor = post.html_start
-    ls = start
-    while ls > floor and text[ls - 1] in " \t":
-        ls -= 1
-    le = end
-    while le < len(text) and text[le] in " \t":
-        le += 1
-    line_start = ls == floor or text[ls - 1] in "\r\n"
-    line_end = le == len(text) or text[le] in "\r\n"
-    if line_start and line_end and ls < start <= end:
-        if le < len(text):
-            le += 2 if text.startswith("\r\n", le) else 1
-        if ls == start and le == end:
-            return Edit(start=start, end=end)
-        return Edit(start=ls, end=le)
-    if ls < start and (le > end or le == len(text) or text[le] in "\r\n"
-                       or (text[ls - 1] == ">" and text[le] == "<")):
-        return Edit(start=ls, end=end)
-    return Edit(start=start, end=end)
-
-
-def attribute_edit(post: ParsedPost, item: Element, names: set[str]) -> list[Edit]:
-    """Edits removing the named attributes (with the whitespace before each) from a start tag."""
-    tag = post.html.tag_of(item.el)
-    if tag is None or not _same_start_tag(post, item, tag):
-        return []
-    spans = attribute_spans(post.text, tag, len(item.tag) if item.repaired else None)
-    edits = []
-    for span in spans:
-        if span.name in names:
-            s = span.start
-            while s > tag.start and post.text[s - 1] in " \t\r\n\f":
-                s -= 1
-            edits.append(Edit(start=s, end=span.end))
-    return edits
-
-
-def attributes_of(post: ParsedPost, item: Element) -> list[AttributeSpan]:
-    tag = post.html.tag_of(item.el)
-    if tag is None or not _same_start_tag(post, item, tag):
-        return []
-    return attribute_spans(post.text, tag, len(item.tag) if item.repaired else None)

@@ -14,6 +14,7 @@ every element against every signature in constant time per token.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -24,6 +25,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from ..data import RuleData, register_kind
 
 __all__ = [
+    "EVENT_HANDLERS",
+    "URL_JUNK",
+    "URL_KEYS",
     "AttributeValue",
     "Signature",
     "SignatureFile",
@@ -190,9 +194,47 @@ class _Patterns:
         return None
 
 
+# Real inline event-handler attributes (HTML Living Standard, GlobalEventHandlers and
+# WindowEventHandlers). An attribute that merely starts with "on" — `on` from a broken
+# alt text, `one`, `only` — is not one.
+EVENT_HANDLERS = frozenset(
+    "on" + n for n in (
+        "abort afterprint animationend animationiteration animationstart auxclick beforeinput "
+        "beforematch beforeprint beforetoggle beforeunload blur cancel canplay canplaythrough change "
+        "click close contextlost contextmenu contextrestored copy cuechange cut dblclick drag dragend "
+        "dragenter dragleave dragover dragstart drop durationchange emptied ended error focus focusin "
+        "focusout formdata gotpointercapture hashchange input invalid keydown keypress keyup "
+        "languagechange load loadeddata loadedmetadata loadstart lostpointercapture message "
+        "messageerror mousedown mouseenter mouseleave mousemove mouseout mouseover mouseup mousewheel "
+        "offline online pagehide pagereveal pageshow pageswap paste pause play playing pointercancel "
+        "pointerdown pointerenter pointerleave pointermove pointerout pointerover pointerup popstate "
+        "progress ratechange rejectionhandled reset resize scroll scrollend securitypolicyviolation "
+        "seeked seeking select selectionchange selectstart slotchange stalled storage submit suspend "
+        "timeupdate toggle touchcancel touchend touchmove touchstart transitioncancel transitionend "
+        "transitionrun transitionstart unhandledrejection unload volumechange waiting wheel"
+    ).split()
+)
+URL_KEYS = ("href", "src", "action", "formaction", "xlink:href", "data")
+URL_JUNK = " " + "".join(chr(c) for c in range(0x20))
+
+# Memo tables are cleared past this size: class strings and ids repeat across posts,
+# but a long run over unusual markup must not grow them without bound.
+_MEMO_LIMIT = 65536
+_MISSING = object()
+_RUN = re.compile(r"[a-z0-9]+")
+
+
 @dataclass
 class SignatureTable:
-    """Compiled signatures of one rule code: dicts and short lists, built once."""
+    """Compiled signatures of one rule code: dicts and short lists, built once.
+
+    Matching is memoised per attribute name, per (tag, id) and per (tag, class
+    string), since those repeat massively across the posts of one site. URLs are
+    mostly unique, so they go through a cheap pre-filter instead: every host, host
+    label and path segment a URL can match is a whole run of ``[a-z0-9]`` characters
+    in the lower-cased URL, so a URL sharing no such run with any signature (and
+    holding no path substring) cannot match.
+    """
 
     code: str
     ids: _Patterns = field(default_factory=_Patterns)
@@ -208,8 +250,14 @@ class SignatureTable:
     tags: dict[int, frozenset[str]] = field(default_factory=dict)  # id(sig) -> allowed tags
     value_names: set[str] = field(default_factory=set)
     link_texts: dict[str, Signature] = field(default_factory=dict)
+    _names: dict[str, Signature | None] = field(default_factory=dict, repr=False)
+    _tokens: dict[tuple[str, str, str], Signature | None] = field(default_factory=dict, repr=False)
+    _anchors: frozenset[str] | None = field(default=None, repr=False)  # None: no pre-filter
+    _url_conditions: bool = field(default=False, repr=False)
+    _compiled: bool = field(default=False, repr=False)
 
     def add(self, sig: Signature) -> None:
+        self._compiled = False
         if sig.tags:
             self.tags[id(sig)] = frozenset(sig.tags)
         for p in sig.ids:
@@ -234,6 +282,22 @@ class SignatureTable:
         for t in sig.link_texts:
             self.link_texts.setdefault(" ".join(t.split()), sig)
 
+    def _compile(self) -> None:
+        self._names.clear()
+        self._tokens.clear()
+        whole = [*self.hosts, *self.host_labels, *self.path_segments]
+        self._url_conditions = bool(whole or self.path_substrings)
+        anchors: set[str] | None = set()
+        for s in whole:
+            runs = _RUN.findall(s)
+            if not runs:  # nothing ASCII to anchor on: always take the exact path
+                anchors = None
+                break
+            assert anchors is not None
+            anchors.add(max(runs, key=len))
+        self._anchors = frozenset(anchors) if anchors is not None else None
+        self._compiled = True
+
     def _allowed(self, sig: Signature | None, tag: str) -> Signature | None:
         if sig is None:
             return None
@@ -257,6 +321,22 @@ class SignatureTable:
                 if found is not None:
                     return found
         return None
+
+    def url_may_match(self, url: str) -> bool:
+        """False only when :meth:`match_url` surely finds nothing (a cheap pre-filter)."""
+        if not self._compiled:
+            self._compile()
+        if not self._url_conditions:
+            return False
+        if self._anchors is None:
+            return True
+        u = url.lower()
+        if "\t" in u or "\n" in u or "\r" in u:
+            return True  # urlsplit drops these, joining runs
+        for sub, _ in self.path_substrings:
+            if sub in u:
+                return True
+        return not self._anchors.isdisjoint(_RUN.findall(u))
 
     def match_url(self, url: str, tag: str, *, paths: bool = True) -> Signature | None:
         host, segments, fragment, path = url_parts(url)
@@ -293,10 +373,40 @@ class SignatureTable:
             return None
         return self._allowed(self.link_texts.get(" ".join(text.split()).casefold()), "a")
 
+    def attribute_name(self, name: str) -> Signature | None:
+        """The signature whose attribute-name pattern ``name`` matches (any tag), memoised."""
+        found = self._names.get(name, _MISSING)
+        if found is _MISSING:
+            found = self.attributes.find(name)
+            if len(self._names) >= _MEMO_LIMIT:
+                self._names.clear()
+            self._names[name] = found
+        return found  # type: ignore[return-value]
+
+    def _memo_token(self, kind: str, tag: str, value: str) -> Signature | None:
+        key = (kind, tag, value)
+        found = self._tokens.get(key, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
+        if kind == "id":
+            found = self._token(value.strip().lower(), self.ids, tag)
+        else:
+            found = None
+            for token in value.lower().split():
+                found = self._token(token, self.classes, tag)
+                if found is not None:
+                    break
+        if len(self._tokens) >= _MEMO_LIMIT:
+            self._tokens.clear()
+        self._tokens[key] = found
+        return found
+
     def match(self, tag: str, attrs: Mapping[str, str]) -> Signature | None:
         """The first signature that matches an element (tag lower-case), else None."""
+        if not self._compiled:
+            self._compile()
         for name, value in attrs.items():
-            found = self._allowed(self.attributes.find(name), tag)
+            found = self._allowed(self.attribute_name(name), tag)
             if found is not None:
                 return found
             if name in self.value_names:
@@ -305,21 +415,21 @@ class SignatureTable:
                     return found
         ident = attrs.get("id")
         if ident:
-            found = self._token(ident.strip().lower(), self.ids, tag)
+            found = self._memo_token("id", tag, ident)
             if found is not None:
                 return found
         classes = attrs.get("class")
         if classes:
-            for token in classes.lower().split():
-                found = self._token(token, self.classes, tag)
-                if found is not None:
-                    return found
-        for key in _URL_ATTRIBUTES:
-            url = attrs.get(key)
-            if url:
-                found = self.match_url(url, tag)
-                if found is not None:
-                    return found
+            found = self._memo_token("class", tag, classes)
+            if found is not None:
+                return found
+        if self._url_conditions:
+            for key in _URL_ATTRIBUTES:
+                url = attrs.get(key)
+                if url and self.url_may_match(url):
+                    found = self.match_url(url, tag)
+                    if found is not None:
+                        return found
         return None
 
 

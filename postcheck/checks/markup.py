@@ -15,8 +15,9 @@ from pydantic import Field
 from ..model import Edit, Fix, Problem
 from ..parse import ParsedPost
 from ..rule import RuleContext, RuleOptions, rule
-from ._scan import Element, Unit, attribute_edit, attributes_of, removal_edit, removal_span, scan
-from ._signatures import tables, url_parts
+from ._edits import attribute_edit, attributes_of, empty_in_source, removal_edit, removal_span
+from ._scan import Element, Unit, scan
+from ._signatures import EVENT_HANDLERS, URL_JUNK, URL_KEYS, tables, url_parts
 
 __all__ = ["active_content", "ad_slot", "empty_container", "lazy_image", "paywall_promo", "tracking_pixel"]
 
@@ -204,20 +205,22 @@ def tracking_pixel(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]
     result = scan(post, ctx.data)
     for item in result.elements:
         attrs = item.attrs
-        start, end = post.start_tag_span(item.el)
         if item.tag == "img" and _is_pixel(attrs, table):
+            start, end = post.start_tag_span(item.el)
             fix = _remove_fix(post, item, "beacon image")
             yield Problem(start, end, f"tracking pixel {_describe(item)}", fix=fix)
             continue
         if table is None:
             continue
-        if item.tag == "a" and attrs.get("href"):
+        if item.tag == "a" and attrs.get("href") and table.url_may_match(attrs["href"]):
             sig = table.match_url(attrs["href"], "a", paths=False)
             if sig is not None:
+                start, end = post.start_tag_span(item.el)
                 yield Problem(start, end, f"link through tracking redirect {url_parts(attrs['href'])[0]} "
                               f"({sig.name})")
-        names = {n for n in attrs if table.attributes.find(n) is not None}
+        names = {n for n in attrs if table.attribute_name(n) is not None}
         if names:
+            start, end = post.start_tag_span(item.el)
             edits = attribute_edit(post, item, names)
             fix = Fix(applicability="safe", description="remove the tracking attributes",
                       edits=tuple(edits)) if edits else None
@@ -232,7 +235,8 @@ def _is_pixel(attrs: dict[str, str], table: Any) -> bool:
     if ("width:1px" in style or "width:0" in style) and ("height:1px" in style or "height:0" in style):
         return True
     src = attrs.get("src", "")
-    return bool(table is not None and src and table.match_url(src, "img", paths=False) is not None)
+    return bool(table is not None and src and table.url_may_match(src)
+                and table.match_url(src, "img", paths=False) is not None)
 
 
 def _dimension(value: str | None) -> int | None:
@@ -249,27 +253,8 @@ class ActiveContentOptions(RuleOptions):
     )
 
 
-# Real inline event-handler attributes (HTML Living Standard, GlobalEventHandlers and
-# WindowEventHandlers). An attribute that merely starts with "on" — `on` from a broken
-# alt text, `one`, `only` — is not one.
-_EVENT_HANDLERS = frozenset(
-    "on" + n for n in (
-        "abort afterprint animationend animationiteration animationstart auxclick beforeinput "
-        "beforematch beforeprint beforetoggle beforeunload blur cancel canplay canplaythrough change "
-        "click close contextlost contextmenu contextrestored copy cuechange cut dblclick drag dragend "
-        "dragenter dragleave dragover dragstart drop durationchange emptied ended error focus focusin "
-        "focusout formdata gotpointercapture hashchange input invalid keydown keypress keyup "
-        "languagechange load loadeddata loadedmetadata loadstart lostpointercapture message "
-        "messageerror mousedown mouseenter mouseleave mousemove mouseout mouseover mouseup mousewheel "
-        "offline online pagehide pagereveal pageshow pageswap paste pause play playing pointercancel "
-        "pointerdown pointerenter pointerleave pointermove pointerout pointerover pointerup popstate "
-        "progress ratechange rejectionhandled reset resize scroll scrollend securitypolicyviolation "
-        "seeked seeking select selectionchange selectstart slotchange stalled storage submit suspend "
-        "timeupdate toggle touchcancel touchend touchmove touchstart transitioncancel transitionend "
-        "transitionrun transitionstart unhandledrejection unload volumechange waiting wheel"
-    ).split()
-)
-_URL_KEYS = ("href", "src", "action", "formaction", "xlink:href", "data")
+_EVENT_HANDLERS = EVENT_HANDLERS
+_URL_KEYS = URL_KEYS
 
 
 @rule("PC304", "active-content", severity="error", options=ActiveContentOptions, fix="safe")
@@ -307,8 +292,8 @@ def active_content(post: ParsedPost, ctx: RuleContext[ActiveContentOptions]) -> 
     allowed = ctx.options.allowed_embeds
     allowed_hosts = {h.lower().strip(".") for h in allowed} if allowed is not None else None
     for item in scan(post, ctx.data).elements:
-        start, end = post.start_tag_span(item.el)
         if item.tag == "script":
+            start, end = post.start_tag_span(item.el)
             span = removal_span(post, item)
             yield Problem(start, span[1] if span else end, f"script {_describe(item)}",
                           fix=_remove_fix(post, item, "script"))
@@ -316,12 +301,14 @@ def active_content(post: ParsedPost, ctx: RuleContext[ActiveContentOptions]) -> 
         if item.tag == "iframe" and allowed_hosts is not None:
             host = url_parts(item.attrs.get("src", ""))[0]
             if not _host_allowed(host, allowed_hosts):
+                start, end = post.start_tag_span(item.el)
                 yield Problem(start, end, f"iframe from {host or 'no host'} is not in allowed-embeds",
                               fix=_remove_fix(post, item, "iframe"))
                 continue
         bad = sorted(k for k in item.attrs if k in _EVENT_HANDLERS)
         bad_urls = sorted(k for k in _URL_KEYS if _is_javascript_url(item.attrs.get(k)))
         if bad or bad_urls:
+            start, end = post.start_tag_span(item.el)
             edits = attribute_edit(post, item, set(bad) | set(bad_urls))
             fix = Fix(applicability="safe", description="remove the attributes", edits=tuple(edits)) \
                 if edits else None
@@ -338,11 +325,11 @@ def _host_allowed(host: str, allowed: set[str]) -> bool:
     return False
 
 
-_URL_JUNK = " " + "".join(chr(c) for c in range(0x20))
+_URL_JUNK = URL_JUNK
 
 
 def _is_javascript_url(value: str | None) -> bool:
-    if not value:
+    if not value or value.lstrip(_URL_JUNK)[:1] not in ("j", "J"):
         return False
     # browsers ignore leading whitespace/control characters and embedded tabs/newlines
     cleaned = "".join(ch for ch in value[:64] if ch not in "\t\n\r").lstrip(_URL_JUNK).lower()
@@ -451,10 +438,16 @@ def empty_container(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem
     """An element with no text, no media and no meaningful attributes.
 
     ## What it does
-    Reports the outermost container elements (`div`, `section`, `span`, `p`, …) whose
-    whole content is empty: no text, no images or other media, no form controls, and
-    no attribute that gives them a meaning (`id`, `name`, microdata, `role`). They are
-    usually left where a widget or an ad was stripped.
+    Reports containers left behind where something was removed: a `div`, `section`,
+    `aside`, `article`, `figure`, `figcaption`, `header`, `footer`, `center` or `p`
+    holding nothing but markup whitespace, or a `span`/`font` holding no character at
+    all. The element must have no attribute with a value (a `class`, `id` or `style`
+    may be a CSS hook: icon fonts, layout spacers), and may contain only other such
+    empty containers and comments; nested empty wrappers are reported once, at the
+    outermost. The element must be closed by its own end tag in the source (an
+    element the parser closed early, like a `<p>` before a `<div>`, is not empty in
+    the source). `&nbsp;` and other typed spaces count as content: an author's spacer
+    paragraph is not a leftover.
 
     ## Why is this bad?
     Harmless to readers but noise for diffs, word counts and later cleanup; often a
@@ -462,7 +455,7 @@ def empty_container(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem
 
     ## Example
     ```html
-    <p>Text.</p><div class="widget"><span></span></div><p>More.</p>
+    <p>Text.</p><div><span></span></div><p>More.</p>
     ```
 
     ## Use instead
@@ -477,7 +470,11 @@ def empty_container(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem
     Safe: removes the element's exact source span.
     """
     for item in scan(post, ctx.data).empty_roots:
-        start, end = post.start_tag_span(item.el)
         span = removal_span(post, item)
-        yield Problem(start, span[1] if span else end, f"empty container {_describe(item)}",
-                      fix=_remove_fix(post, item, "empty element"))
+        tag = post.html.tag_of(item.el)
+        if span is None or tag is None or not empty_in_source(post.text[tag.end:span[1]], item):
+            continue
+        start, _ = post.start_tag_span(item.el)
+        yield Problem(start, span[1], f"empty container {_describe(item)}",
+                      fix=Fix(applicability="safe", description="remove the empty element",
+                              edits=(removal_edit(post, *span, item),)))

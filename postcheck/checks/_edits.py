@@ -1,0 +1,146 @@
+"""Exact source spans and edits for the PC3 rules' findings and fixes.
+
+Every fix edits the original text: an element's verified source span (with the
+whitespace only it used), or single attributes inside its raw start tag.
+"""
+
+from __future__ import annotations
+
+from .._html import AttributeSpan, Tag, attribute_spans, repaired_name
+from ..model import Edit
+from ..parse import ParsedPost
+from ._scan import INLINE_PARENTS, Element
+
+__all__ = ["attribute_edit", "attributes_of", "empty_in_source", "removal_edit", "removal_span"]
+
+
+def removal_span(post: ParsedPost, item: Element) -> tuple[int, int] | None:
+    """The exact source span of an element, verified; None when the mapping is doubtful."""
+    html = post.html
+    tag = html.tag_of(item.el)
+    if tag is None or not _same_start_tag(post, item, tag):
+        return None
+    start, end = post.element_span(item.el)
+    if end <= start:
+        return None
+    balanced = _balance(post, start, end)
+    if balanced is None:
+        return None
+    return start, balanced
+
+
+def _same_start_tag(post: ParsedPost, item: Element, tag: Tag) -> bool:
+    name = repaired_name(tag.name) if item.repaired else tag.name
+    if name != item.tag:
+        return False
+    if item.repaired:
+        return True
+    raw = {a.name: a.value for a in attribute_spans(post.text, tag)}
+    for key in ("id", "class"):
+        want = item.attrs.get(key)
+        got = raw.get(key)
+        if want is None and got is None:
+            continue
+        if want is None or got is None:
+            return False
+        if "&" not in got and want.split() != got.split():
+            return False
+    return True
+
+
+def _balance(post: ParsedPost, start: int, end: int) -> int | None:
+    """Extend a span over the end tags its malformed start tags still owe.
+
+    A start tag such as `<divclass="m-block-ad "…>` is closed by the parser at the next
+    `</div>` of an outer element; the author meant that `</div>` for it. Removing the
+    parser's span would leave a stray end tag that closes an outer element early.
+    """
+    owed: dict[str, int] = {}
+    for tag in post.html.tags_between(start, end):
+        real = repaired_name(tag.name)
+        if real is not None and not tag.self_closing:
+            owed[real] = owed.get(real, 0) + 1
+    if not owed:
+        return end
+    text = post.text
+    pos = end
+    for name, count in owed.items():
+        for _ in range(count):
+            closing = f"</{name}>"
+            if text[pos:pos + len(closing)].lower() == closing:
+                pos += len(closing)
+            else:
+                return None  # cannot tell which end tag belongs to it: no fix
+    return pos
+
+
+def removal_edit(post: ParsedPost, start: int, end: int, item: Element | None = None) -> Edit:
+    """Remove [start, end) and the whitespace that only it used.
+
+    Inside an inline parent (`<span> <b></b></span>`) the whitespace separates words
+    and stays.
+    """
+    text = post.text
+    parent = item.el.getparent() if item is not None else None
+    if parent is not None and isinstance(parent.tag, str) and parent.tag.lower() in INLINE_PARENTS:
+        return Edit(start=start, end=end)
+    floor = post.html_start
+    ls = start
+    while ls > floor and text[ls - 1] in " \t":
+        ls -= 1
+    le = end
+    while le < len(text) and text[le] in " \t":
+        le += 1
+    line_start = ls == floor or text[ls - 1] in "\r\n"
+    line_end = le == len(text) or text[le] in "\r\n"
+    if line_start and line_end and ls < start <= end:
+        if le < len(text):
+            le += 2 if text.startswith("\r\n", le) else 1
+        if ls == start and le == end:
+            return Edit(start=start, end=end)
+        return Edit(start=ls, end=le)
+    if ls < start and (le > end or le == len(text) or text[le] in "\r\n"
+                       or (text[ls - 1] == ">" and text[le] == "<")):
+        return Edit(start=ls, end=end)
+    return Edit(start=start, end=end)
+
+
+def attribute_edit(post: ParsedPost, item: Element, names: set[str]) -> list[Edit]:
+    """Edits removing the named attributes (with the whitespace before each) from a start tag."""
+    tag = post.html.tag_of(item.el)
+    if tag is None or not _same_start_tag(post, item, tag):
+        return []
+    spans = attribute_spans(post.text, tag, len(item.tag) if item.repaired else None)
+    edits = []
+    for span in spans:
+        if span.name in names:
+            s = span.start
+            while s > tag.start and post.text[s - 1] in " \t\r\n\f":
+                s -= 1
+            edits.append(Edit(start=s, end=span.end))
+    return edits
+
+
+def attributes_of(post: ParsedPost, item: Element) -> list[AttributeSpan]:
+    tag = post.html.tag_of(item.el)
+    if tag is None or not _same_start_tag(post, item, tag):
+        return []
+    return attribute_spans(post.text, tag, len(item.tag) if item.repaired else None)
+
+
+def empty_in_source(rest: str, item: Element) -> bool:
+    """Does the source after a start tag agree that the element is empty?
+
+    Only its empty descendants' tags (and comments), then its own end tag: an element
+    the parser closed early (a `<p>` before a `<div>`) or one holding a character
+    reference is not empty in the source.
+    """
+    end = f"</{item.tag}>"
+    if not rest.lower().endswith(end):
+        return False
+    inner = rest[:len(rest) - len(end)]
+    if "&" in inner:
+        return False
+    inside = sum(1 for d in item.el.iter() if isinstance(d.tag, str)) - 1
+    comments = inner.count("<!--")
+    return inner.count("</") == inside and inner.count("<") == 2 * inside + comments
