@@ -310,7 +310,7 @@ class HtmlIndex:
 
     def _fallback(self, element: etree._Element) -> tuple[int, int]:
         """No start tag of its own (implied by the parser): the start of its line."""
-        line = max((element.sourceline or 1) - 1, 0)
+        line = max(int(getattr(element, "sourceline", None) or 1) - 1, 0)
         if self._newlines is None:
             self._line(self.start)
         assert self._newlines is not None

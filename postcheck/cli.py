@@ -37,9 +37,11 @@ def _codes(values: Sequence[str] | None) -> list[str] | None:
 
 
 def _add_selection(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--select", action="append", metavar="CODES", help="only these rules (codes, prefixes like PC3, or names)")
+    p.add_argument("--select", action="append", metavar="CODES",
+                   help="only these rules (codes, prefixes like PC3, or names)")
     p.add_argument("--ignore", action="append", metavar="CODES", help="skip these rules")
-    p.add_argument("--extend-select", action="append", metavar="CODES", help="add these rules to the selection")
+    p.add_argument("--extend-select", action="append", metavar="CODES",
+                   help="add these rules to the selection")
     p.add_argument("--config", metavar="FILE", help="use this config file instead of searching for one")
     p.add_argument("--now", metavar="DATETIME", help="pin 'now' (ISO 8601) for reproducible date checks; "
                    "also POSTCHECK_NOW")
@@ -48,7 +50,8 @@ def _add_selection(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="postcheck",
-        description="Validate scraped posts: front matter, dates, provenance, leftover markup, consistency, encoding.",
+        description="Validate scraped posts: front matter, dates, provenance, leftover markup, "
+        "consistency, encoding.",
     )
     parser.add_argument("--version", action="version", version=f"postcheck {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -56,9 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check posts (default: the current folder)")
     check.add_argument("paths", nargs="*", metavar="PATH")
     check.add_argument("--format", choices=FORMATS, default="text")
-    check.add_argument("--output-file", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    check.add_argument("--output-file", "-o", metavar="FILE",
+                       help="write the report to FILE instead of stdout")
     _add_selection(check)
-    check.add_argument("--fail-on", choices=[s.value for s in Severity], help="lowest severity that fails the run")
+    check.add_argument("--fail-on", choices=[s.value for s in Severity],
+                       help="lowest severity that fails the run")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--statistics", action="store_true", help="print counts per rule instead of findings")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
@@ -84,7 +89,7 @@ def _engine(args: argparse.Namespace) -> tuple[Engine, EngineSpec, Config]:
         config = config.with_overrides(report_unused_suppressions=True)
     spec = EngineSpec(
         config=config,
-        select=tuple(_codes(args.select)) if args.select else None,
+        select=tuple(_codes(args.select) or ()) if args.select else None,
         extend_select=tuple(_codes(args.extend_select) or ()),
         ignore=tuple(_codes(args.ignore) or ()),
         now=args.now,
@@ -178,7 +183,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             corpus_findings = baseline.filter(corpus_findings)
         if corpus_findings:
             already = {f.path for f in findings} if keep else set()
-            for path in sorted({f.path for f in corpus_findings}):
+            for path in sorted({f.path or "" for f in corpus_findings}):
                 tally.add([f for f in corpus_findings if f.path == path],
                           new_file=keep and path not in already)
         if stream is not None:

@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import import_module
 from typing import Any
 
@@ -35,7 +35,7 @@ def parse_now(value: str | None) -> datetime:
     """``--now`` / ``POSTCHECK_NOW`` (ISO 8601), else the current UTC time."""
     value = value or os.environ.get("POSTCHECK_NOW") or None
     if not value:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     text = value.strip()
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
@@ -43,7 +43,7 @@ def parse_now(value: str | None) -> datetime:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise ConfigError(f"--now: {value!r} is not an ISO 8601 date-time") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _matches(selector: str, rule: Rule) -> bool:

@@ -435,7 +435,7 @@ _NOT_NEWLINE = re.compile(r"[^\r\n]+")
 
 # Over max_attributes attributes take at least twice as many characters; the search is
 # anchored on "<letter" and stops at the first "<" or ">", so it stays linear.
-_LONG_START_TAG = re.compile(r"<[A-Za-z][^<>]{%d}" % (2 * DEFAULT_LIMITS.max_attributes))
+_LONG_START_TAG = re.compile(r"<[A-Za-z][^<>]{" + str(2 * DEFAULT_LIMITS.max_attributes) + "}")
 
 
 def _oversized(text: str, start: int, limits: Limits) -> tuple[list[tuple[int, int, int]],

@@ -11,11 +11,12 @@ Built-in rules and third-party rules register the same way, through the
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 import types
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
@@ -59,14 +60,14 @@ class NoOptions(RuleOptions):
     """For rules without options."""
 
 
-O = TypeVar("O", bound=RuleOptions)
+OptionsT = TypeVar("OptionsT", bound=RuleOptions)
 
 
 @dataclass(frozen=True)
-class RuleContext(Generic[O]):
+class RuleContext(Generic[OptionsT]):
     """What a rule sees besides the post."""
 
-    options: O
+    options: OptionsT
     data: RuleData
     now: datetime
     timezone: str | None = None
@@ -261,7 +262,7 @@ def load_rules(extra_entry_points: Iterable[metadata.EntryPoint] = ()) -> dict[s
     targets: list[tuple[str, Callable[[], Any]]] = []
     for mod in BUILTIN_MODULES:
         if mod not in registered:
-            targets.append((mod, lambda mod=mod: importlib.import_module(mod)))
+            targets.append((mod, functools.partial(importlib.import_module, mod)))
     for ep in entry_points:
         targets.append((f"{ep.name} = {ep.value}", ep.load))
     found: dict[str, Rule] = {}

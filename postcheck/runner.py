@@ -107,6 +107,17 @@ def _glob_to_regex(pattern: str) -> str:
     return "".join(out)
 
 
+def _ignored(ignores: Sequence[_GitIgnore], rel: str, is_dir: bool) -> bool:
+    """The last matching pattern of the innermost .gitignore files decides, as in git."""
+    verdict = False
+    for g in ignores:
+        sub = rel if g.base == "" else rel[len(g.base) + 1 :]
+        decided = g.decide(sub, is_dir)
+        if decided is not None:
+            verdict = decided
+    return verdict
+
+
 def _matches_any(rel: str, name: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(name, p) for p in patterns)
 
@@ -146,19 +157,10 @@ def discover(paths: Sequence[str], config: Config) -> tuple[list[str], list[str]
                 except OSError:
                     pass
 
-            def ignored(rel: str, is_dir: bool) -> bool:
-                verdict = False
-                for g in ignores:
-                    sub = rel if g.base == "" else rel[len(g.base) + 1 :]
-                    decided = g.decide(sub, is_dir)
-                    if decided is not None:
-                        verdict = decided
-                return verdict
-
             keep = []
             for d in sorted(dirnames):
                 rel = f"{rel_dir}/{d}" if rel_dir else d
-                if d in ALWAYS_EXCLUDED or _matches_any(rel, d, exclude) or ignored(rel, True):
+                if d in ALWAYS_EXCLUDED or _matches_any(rel, d, exclude) or _ignored(ignores, rel, True):
                     continue
                 if os.path.islink(os.path.join(dirpath, d)):
                     continue  # never follow symlinked folders: no loops, no escaping the tree
@@ -169,7 +171,7 @@ def discover(paths: Sequence[str], config: Config) -> tuple[list[str], list[str]
                 full = os.path.join(dirpath, f)
                 if not _matches_any(rel, f, include):
                     continue
-                if _matches_any(rel, f, exclude) or ignored(rel, False):
+                if _matches_any(rel, f, exclude) or _ignored(ignores, rel, False):
                     continue
                 if not os.path.isfile(full):
                     continue  # a broken symlink or a special file

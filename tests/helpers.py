@@ -24,5 +24,7 @@ def findings(codes: str | list[str], text: str | bytes, path: str | None = "post
     return engine(codes, **kwargs).check_bytes(text, path).findings
 
 
-def check(codes: str | list[str], text: str | bytes, path: str | None = "post.md", **kwargs: Any) -> list[tuple[str, int, int]]:
+def check(
+    codes: str | list[str], text: str | bytes, path: str | None = "post.md", **kwargs: Any
+) -> list[tuple[str, int, int]]:
     return [(f.code, f.line, f.column) for f in findings(codes, text, path, **kwargs)]

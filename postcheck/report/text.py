@@ -14,18 +14,19 @@ def finding_line(f: Finding) -> str:
     return f"{f.path}:{f.line}:{f.column}: {f.code} [{f.severity.value}] {f.rule}: {f.message}"
 
 
-def summary_line(summary: Summary) -> str:
+def summary_line(summary: Summary, fixable: int = 0) -> str:
     if not summary.findings:
         return f"All checks passed ({summary.files} file{'s' if summary.files != 1 else ''} checked)."
-    fixable = ""
+    fixable_note = f" {fixable} fixable with --fix." if fixable else ""
     return (f"Found {summary.findings} finding{'s' if summary.findings != 1 else ''} in "
-            f"{summary.files_with_findings} of {summary.files} file{'s' if summary.files != 1 else ''}.{fixable}")
+            f"{summary.files_with_findings} of {summary.files} file{'s' if summary.files != 1 else ''}.{fixable_note}")
 
 
 def write(findings: Sequence[Finding], summary: Summary, rules: dict[str, Rule], out: TextIO) -> None:
     for f in findings:
         out.write(finding_line(f) + "\n")
-    out.write(summary_line(summary) + "\n")
+    fixable = sum(1 for f in findings if f.fix is not None and f.fix.applicability == "safe")
+    out.write(summary_line(summary, fixable) + "\n")
 
 
 def write_statistics(findings: Sequence[Finding], rules: dict[str, Rule], out: TextIO) -> None:
