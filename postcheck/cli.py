@@ -182,10 +182,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         if baseline is not None:
             corpus_findings = baseline.filter(corpus_findings)
         if corpus_findings:
+            by_path: dict[str | None, list[Finding]] = {}
+            for f in corpus_findings:
+                by_path.setdefault(f.path, []).append(f)
             already = {f.path for f in findings} if keep else set()
-            for path in sorted({f.path or "" for f in corpus_findings}):
-                tally.add([f for f in corpus_findings if f.path == path],
-                          new_file=keep and path not in already)
+            for path, group in by_path.items():
+                tally.add(group, new_file=keep and path not in already)
         if stream is not None:
             for f in corpus_findings:
                 write_finding_line(f, stream)
