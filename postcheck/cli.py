@@ -120,14 +120,13 @@ class _Tally:
         self.fail_on = fail_on
         self.internal_error = False
         self.failing = False
-        self.files_with_findings = 0
+        self.paths_with_findings: set[str | None] = set()
         self.by_code: Counter[str] = Counter()
         self.by_severity: Counter[str] = Counter()
 
-    def add(self, findings: Sequence[Finding], *, new_file: bool = True) -> None:
-        if findings and new_file:
-            self.files_with_findings += 1
+    def add(self, findings: Sequence[Finding]) -> None:
         for f in findings:
+            self.paths_with_findings.add(f.path)
             self.by_code[f.code] += 1
             self.by_severity[f.severity.value] += 1
             if f.severity.rank >= self.fail_on.rank:
@@ -136,7 +135,7 @@ class _Tally:
                 self.internal_error = True
 
     def summary(self, files: int) -> Summary:
-        return Summary(files=files, files_with_findings=self.files_with_findings,
+        return Summary(files=files, files_with_findings=len(self.paths_with_findings),
                        findings=sum(self.by_code.values()), by_code=dict(self.by_code),
                        by_severity=dict(self.by_severity))
 
@@ -182,12 +181,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if baseline is not None:
             corpus_findings = baseline.filter(corpus_findings)
         if corpus_findings:
-            by_path: dict[str | None, list[Finding]] = {}
-            for f in corpus_findings:
-                by_path.setdefault(f.path, []).append(f)
-            already = {f.path for f in findings} if keep else set()
-            for path, group in by_path.items():
-                tally.add(group, new_file=keep and path not in already)
+            tally.add(corpus_findings)
         if stream is not None:
             for f in corpus_findings:
                 write_finding_line(f, stream)
