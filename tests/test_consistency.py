@@ -317,3 +317,34 @@ def test_off_topic_option() -> None:
 
 def test_title_tokens_mixed_scripts() -> None:
     assert title_tokens("Tesla 的耀斑 rising") == {"的耀", "耀斑", "tesla", "risin"}
+
+
+# -- fast paths: the same answers as the general code -----------------------------------
+
+
+@given(st.text(alphabet="ab \n\u3000中\t", max_size=400), st.integers(min_value=-1, max_value=300))
+def test_has_chars_counts_like_split(text: str, count: int) -> None:
+    from postcheck.checks._title import has_chars as _has_chars
+
+    assert _has_chars(text, count) == (len("".join(text.split())) >= count)
+
+
+@given(st.text(alphabet="中文字あア한 ab-,Σ\u4dbf\u3040\uf900", max_size=30))
+def test_title_bigrams_are_those_of_each_run(title: str) -> None:
+    from postcheck.checks._title import _CJK_RUN
+
+    expected = {run[i : i + 2] for run in _CJK_RUN.findall(title) for i in range(len(run) - 1)}
+    assert {t for t in title_tokens(title) if _CJK_RUN.fullmatch(t)} >= expected
+    assert {t for t in title_tokens(title) if len(t) == 2 and _CJK_RUN.fullmatch(t)} == expected
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet="ab RFI-|–ßSsſK路透", max_size=20))
+def test_strip_outlet_last_character_filter(title: str) -> None:
+    """The last-character shortcut never hides a match the plain loop would find."""
+    from postcheck.checks._outlet import _DEFAULT_SEPARATORS, OutletNames, strip_names
+
+    outlets = ["RFI", "路透", "ss", "K"]
+    unfiltered = OutletNames((n, n.casefold()) for n in sorted(outlets, key=len, reverse=True))
+    unfiltered.last = frozenset(title.casefold())  # every character the title can end with
+    assert strip_outlet(title, outlets, _DEFAULT_SEPARATORS) == strip_names(title, unfiltered, _DEFAULT_SEPARATORS)

@@ -460,3 +460,49 @@ def test_dates_at_the_ends_of_the_calendar_do_not_break_the_rules(value: str) ->
         for path in ("0001-01-01-x.md", "9999-12-31-x.md"):
             found = findings("PC1", post(value, url=url, comment="9999999999999"), path=path)
             assert not any((f.context or {}).get("internal_error") for f in found), value
+
+
+# -- fast paths: the same answers as the general code -----------------------------------
+
+
+@given(st.lists(st.sampled_from(["%", "%E4", "%B8", "%AD", "%2F", "%41", "%zz", "%%", "%F0%9F", "%C3", "a", "/",
+                                 "4", "中", "\ud800", "-"]), max_size=10).map("".join))
+def test_unquote_path_is_unquote(text: str) -> None:
+    from urllib.parse import unquote
+
+    from postcheck.checks._calendar import unquote_path
+
+    assert unquote_path(text) == unquote(text, errors="replace")
+
+
+def _generic_reference(path: str) -> object:
+    """The generic full-date reading as first written: every candidate, sorted by position."""
+    import re
+
+    from postcheck.checks import _calendar as cal
+
+    found = []
+    for pattern in (cal._GENERIC_YMD_PATH, cal._GENERIC_DASHED):
+        for m in pattern.finditer(path):
+            found.append((m.start(), m.group(0), m.group(1), m.group(2), m.group(3)))
+    for m in re.finditer("[0-9]+", path):
+        if len(m.group(0)) == 8:
+            run = m.group(0)
+            found.append((m.start(), run, run[:4], run[4:6], run[6:]))
+    dates = []
+    for pos, text, y, mo, d in found:
+        if int(y) in cal._GENERIC_YEARS:
+            day = cal._real(int(y), int(mo), int(d))
+            if day is not None:
+                dates.append((pos, day, text))
+    dates.sort(key=lambda item: item[0])
+    return (dates[0][1], dates[0][2]) if dates else None
+
+
+@given(st.lists(st.sampled_from(["/", "-", "2020", "1969", "07", "7", "24", "31", "13", "20200724", "202007241",
+                                 "0", "a", "_"]), max_size=10).map("".join))
+def test_first_generic_date_is_the_leftmost(path: str) -> None:
+    from postcheck.checks._calendar import _first_generic
+
+    found = _first_generic(path)
+    assert (None if found is None else (found.first, found.text)) == _generic_reference(path)

@@ -123,3 +123,20 @@ def test_double_escaped_in_title_plain_and_single_quoted() -> None:
                                   "<p>&amp;amplifier</p>"])
 def test_single_escapes_are_fine(body: str) -> None:
     assert check("PC503", post(body + "\n")) == []
+
+
+# -- fast paths: the same answers as the general code -----------------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.text(alphabet="aé\u00c2\u00c3\u00f4\u00f5\u0080\u00a9\u2019\u201c€™中\ufffd锟斤拷 ", max_size=40))
+def test_mojibake_pre_signals_match_the_full_regex(text: str) -> None:
+    from postcheck.checks.encoding import _LATIN_PAIR, _MOJIBAKE, _maybe_mojibake
+
+    full = [(m.start(), m.end(), m.lastindex) for m in _MOJIBAKE.finditer(text)]
+    if not _maybe_mojibake(text):
+        assert full == []
+    if "\ufffd" not in text and "锟" not in text:
+        assert [(m.start(), m.end(), 3) for m in _LATIN_PAIR.finditer(text)] == full

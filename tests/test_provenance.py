@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from postcheck.checks import provenance
+from postcheck.checks._tracking import TrackingMatcher
 from postcheck.checks._urls import (
-    TrackingMatcher,
     apply_deletions,
     decode_attribute,
     iri_to_uri,
@@ -553,3 +554,79 @@ def test_tracking_removal_in_html_attributes_edits_only_the_pieces(
     out = fixed(text, f)
     assert out == text.replace(body, f'<p><a href="{href}">x</a> ' + "text " * 20 + "</p>\n")
     assert check("PC203", out) == []
+
+
+# -- fast paths: the same answers as the general code -----------------------------------
+
+
+@functools.cache
+def _engine() -> Engine:
+    return Engine(select=["PC2"])
+
+_URL_PIECES = ["http://", "https://", "HTTP://", "ftp://", "//", "/", "?", "#", "@", ":", "[", "]", "%",
+               "%41", ".", "a", "B", "中", "8080", "99999", " ", "\t", "\n", "-", "x.com", "user:pw@"]
+
+
+@settings(max_examples=1000)
+@given(st.lists(st.sampled_from(_URL_PIECES), max_size=8).map("".join))
+def test_split_host_path_is_urlsplit(url: str) -> None:
+    from urllib.parse import urlsplit
+
+    from postcheck.checks._urls import split_host_path
+
+    try:
+        parts = urlsplit(url)
+        expected: tuple[str | None, str] | None = (parts.hostname, parts.path)
+    except ValueError:
+        expected = None
+    assert split_host_path(url) == expected
+
+
+@settings(max_examples=1000)
+@given(st.lists(st.sampled_from(_URL_PIECES), max_size=8).map("".join))
+def test_clean_source_url_has_no_problems(url: str) -> None:
+    from postcheck.checks._urls import source_url_is_clean
+
+    post = _engine().parse(f"---\ntitle: t\nfrom: {url!r}\n---\n<p>x</p>\n")
+    if post.source_url is not None and source_url_is_clean(post):
+        assert url_problems(post.source_url) == []
+
+
+def test_prefilter_case_variants_are_exact() -> None:
+    """The documented IGNORECASE equivalents of ASCII letters are all the prefilter knows."""
+    import re
+
+    from postcheck.checks._tracking import _char_class
+
+    letters = re.compile("[a-z]", re.IGNORECASE)
+    found = {chr(c) for c in range(0x110000) if letters.fullmatch(chr(c))}
+    assert found - set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") == set("\u0130\u0131\u017f\u212a")
+    for ch in "ikst_%5":
+        cls = re.compile(_char_class(ch))
+        same = {c for c in [*found, *"_%5"] if re.fullmatch(re.escape(ch), c, re.IGNORECASE)}
+        assert {c for c in [*found, *"_%5"] if cls.fullmatch(c)} == same
+
+
+_PREFILTER_PIECES = ["?", "&", ";", "amp;", "AMP;", "#38;", "#X26;", "utm_", "UTM_", "ut", "fbclid", "FBclid",
+                     "_ga", "_GL", "%5fga", "%5Fhsenc", "mkt_tok", "\u212akt_tok", "\u0130tm_", "ſ", "x", "=", "1"]
+
+
+@settings(max_examples=1000)
+@given(st.lists(st.sampled_from(_PREFILTER_PIECES), max_size=6).map("".join))
+def test_prefilter_matches_like_an_ignorecase_alternation(text: str) -> None:
+    import re
+
+    matcher = provenance.default_matcher(_engine().data)
+    names = sorted({v for lit in matcher.literals() for v in (lit, lit.replace("_", "%5f"))}, key=len, reverse=True)
+    alternatives = "|".join(map(re.escape, names))
+    reference = re.compile(rf"[?&;](?:amp;|#38;|#x26;)?(?:{alternatives})", re.IGNORECASE)
+    expected = reference.search(text) is not None
+    assert (matcher.prefilter.search(text) is not None) == expected
+    assert matcher.may_match(text) == expected
+
+
+def test_tracking_reported_without_a_literal_question_mark() -> None:
+    """A `?` written as a character reference still makes a query (lxml decodes it)."""
+    body = '<p><a href="https://example.com/a&#63;utm_source=x&amp;id=3">a</a></p>\n'
+    text = "---\ntitle: t\nfrom: https://example.com/a\n---\n" + body
+    assert [f.code for f in findings("PC203", text)] == ["PC203"]

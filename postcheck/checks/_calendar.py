@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
-from typing import Annotated, Any, Literal
-from urllib.parse import unquote, urlsplit
+from functools import lru_cache
+from typing import Annotated, Any, Literal, NamedTuple
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator
@@ -60,6 +61,7 @@ def check_zone(value: str | None) -> str | None:
     return value
 
 
+@lru_cache(maxsize=64)
 def zone_info(name: str | None) -> ZoneInfo | None:
     return ZoneInfo(name) if name else None
 
@@ -82,6 +84,17 @@ def calendar_days(d: datetime, zone: ZoneInfo | None) -> tuple[date, date]:
         day = _day_in(d, zone)
         return day, day
     return _day_in(d, _WEST), _day_in(d, _EAST)
+
+
+_WEST_MOST = timedelta(hours=-12)
+_EAST_MOST = timedelta(hours=14)
+
+
+def offset_in_range(d: datetime) -> bool:
+    """Naive, or aware with an offset from UTC-12 to UTC+14: then ``d.date()`` lies within
+    ``calendar_days(d, None)`` (its day in UTC-12 is no later, in UTC+14 no earlier)."""
+    offset = d.utcoffset()
+    return offset is None or _WEST_MOST <= offset <= _EAST_MOST
 
 
 def _day_in(d: datetime, zone: timezone | ZoneInfo) -> date:
@@ -146,9 +159,12 @@ def time_instant(value: str) -> datetime | None:
 # -- dates in URLs ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class UrlDate:
-    """A date read from a URL: one day, or a whole month for `/YYYY/MM/`."""
+class UrlDate(NamedTuple):
+    """A date read from a URL: one day, or a whole month for `/YYYY/MM/`.
+
+    A named tuple: immutable like a frozen dataclass, and several times cheaper to
+    build (one is built for nearly every post).
+    """
 
     first: date
     last: date
@@ -173,7 +189,12 @@ _GENERIC_YMD_PATH = re.compile(r"/([0-9]{4})/([0-9]{1,2})/([0-9]{1,2})(?=/|$)")
 # A month not followed by a day segment: "/2021/02/30/" is an impossible date, not February.
 _GENERIC_YM_PATH = re.compile(r"/([0-9]{4})/([0-9]{2})(?=/|$)(?!/[0-9]{1,2}(?:/|$))")
 _GENERIC_DASHED = re.compile(r"(?<![0-9])([0-9]{4})-([0-9]{2})-([0-9]{2})(?![0-9])")
-_DIGIT_RUN = re.compile(r"[0-9]+")
+# A run of exactly eight digits, YYYYMMDD.
+_GENERIC_COMPACT = re.compile(r"(?<![0-9])([0-9]{4})([0-9]{2})([0-9]{2})(?![0-9])")
+# In order: at one position, an earlier pattern's date wins.
+_GENERIC_FULL = (_GENERIC_YMD_PATH, _GENERIC_DASHED, _GENERIC_COMPACT)
+# Every generic pattern (full date or month) needs a 4-digit year: without one, skip them.
+_FOUR_DIGITS = re.compile(r"[0-9]{4}")
 
 
 def _real(year: int, month: int, day: int) -> date | None:
@@ -183,27 +204,44 @@ def _real(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def _generic_dates(path: str) -> list[tuple[int, UrlDate]]:
-    """Full dates by the generic patterns, with their positions."""
-    found: list[tuple[int, UrlDate]] = []
+def _first_generic(path: str) -> UrlDate | None:
+    """The leftmost real full date by the generic patterns (at one position the earlier
+    pattern wins). Each pattern's matches come in order (``search`` from the previous
+    match's end, as ``finditer`` does), so each stops at its first real date, or once it
+    is past the best position found so far."""
+    best: UrlDate | None = None
+    best_at = len(path) + 1
+    for pattern in _GENERIC_FULL:
+        m = pattern.search(path)
+        while m is not None and m.start() < best_at:
+            year = int(m.group(1))
+            if year in _GENERIC_YEARS:
+                day = _real(year, int(m.group(2)), int(m.group(3)))
+                if day is not None:
+                    best, best_at = UrlDate(day, day, m.group(0), "generic"), m.start()
+                    break
+            m = pattern.search(path, m.end())
+    return best
 
-    def add(pos: int, text: str, y: str, mo: str, d: str) -> None:
-        year = int(y)
-        if year in _GENERIC_YEARS:
-            day = _real(year, int(mo), int(d))
-            if day is not None:
-                found.append((pos, UrlDate(day, day, text, "generic")))
 
-    for m in _GENERIC_YMD_PATH.finditer(path):
-        add(m.start(), m.group(0), m.group(1), m.group(2), m.group(3))
-    for m in _GENERIC_DASHED.finditer(path):
-        add(m.start(), m.group(0), m.group(1), m.group(2), m.group(3))
-    for m in _DIGIT_RUN.finditer(path):
-        run = m.group(0)
-        if len(run) == 8:
-            add(m.start(), run, run[:4], run[4:6], run[6:])
-    found.sort(key=lambda item: item[0])
-    return found
+_PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def _decode_run(m: re.Match[str]) -> str:
+    return bytes.fromhex(m.group().replace("%", "")).decode("utf-8", "replace")
+
+
+def unquote_path(text: str) -> str:
+    """``urllib.parse.unquote(text, errors="replace")``, decoding each run of escapes at once.
+
+    unquote decodes the bytes of each ASCII stretch together; an escape run ends at a
+    literal character, and a literal ASCII byte ends any unfinished UTF-8 sequence the
+    same way, so run-by-run decoding gives the same text, in C instead of a Python
+    loop over every ``%``.
+    """
+    if "%" not in text:
+        return text
+    return _PERCENT_RUN.sub(_decode_run, text)
 
 
 def _generic_month(path: str) -> UrlDate | None:
@@ -248,18 +286,24 @@ def _compile_sites(data: RuleData) -> dict[int, _CompiledSite]:
     }
 
 
-def url_date(url: str, near: date, site: SiteProfile | None, data: RuleData) -> UrlDate | None:
+def url_date(url: str, near: date, site: SiteProfile | None, data: RuleData,
+             raw_path: str | None = None) -> UrlDate | None:
     """The publication date a URL states, if any.
 
     The site profile's patterns come first (formats such as month-first `MMDDYYYY`,
     two-digit years, or `MMDD` without a year, which need ``near`` — the post's day —
     to pick the year); then the generic `/YYYY/MM/DD/`, `YYYY-MM-DD` and 8-digit
     `YYYYMMDD` (the leftmost real date wins); then a partial `/YYYY/MM/`.
+    ``raw_path`` is the URL's path when the caller has split it already.
     """
-    try:
-        path = unquote(urlsplit(url.strip()).path, errors="replace")[:_MAX_PATH]
-    except ValueError:
-        return None
+    if raw_path is None:
+        try:
+            raw_path = urlsplit(url.strip()).path
+        except ValueError:
+            return None
+    path = unquote_path(raw_path)
+    if len(path) > _MAX_PATH:
+        path = path[:_MAX_PATH]
     generic = True
     if site is not None:
         compiled = data.derived("dates:site-patterns", _compile_sites).get(id(site))
@@ -270,9 +314,6 @@ def url_date(url: str, near: date, site: SiteProfile | None, data: RuleData) -> 
                     found = _site_date(m, near)
                     if found is not None:
                         return found
-    if not generic:
+    if not generic or _FOUR_DIGITS.search(path) is None:
         return None
-    full = _generic_dates(path)
-    if full:
-        return full[0][1]
-    return _generic_month(path)
+    return _first_generic(path) or _generic_month(path)

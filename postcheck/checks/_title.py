@@ -12,18 +12,17 @@ edited front matter; a fix that would not give the intended title is not offered
 
 from __future__ import annotations
 
+import re
 import unicodedata
-import weakref
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import yaml
 
 from ..model import Edit, Fix
 from ..parse import ParsedPost
 
-__all__ = ["TitleSource", "title_source"]
+__all__ = ["TitleSource", "enough_shared", "has_chars", "title_source", "title_tokens"]
 
 try:  # the C loader is several times faster; fall back when libyaml is absent
     _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -141,23 +140,60 @@ def _encode(text: str, style: str) -> str | None:
     return text
 
 
-@dataclass
 class TitleSource:
-    """The title's decoded value, its raw span and (when exact) its units."""
+    """The title's decoded value, its raw span and (when exact) its units.
 
-    value: str
-    span: tuple[int, int] | None
-    style: str
-    units: list[Unit] | None
-    fm_span: tuple[int, int] | None
-    fm_yaml: bool
+    ``style`` and ``units`` are worked out on first use: most titles have nothing
+    to report, and only a finding needs to map value offsets back to the file.
+    """
 
-    def __post_init__(self) -> None:
+    __slots__ = ("value", "span", "fm_span", "fm_yaml", "_raw", "_style", "_units", "_starts")
+
+    def __init__(self, value: str, span: tuple[int, int] | None, fm_span: tuple[int, int] | None,
+                 fm_yaml: bool, raw: str | None) -> None:
+        self.value = value
+        self.span = span
+        self.fm_span = fm_span
+        self.fm_yaml = fm_yaml
+        self._raw = raw  # the scalar as written, when it can be split into units
+        self._style: str | None = None
+        self._units: list[Unit] | None = None
         self._starts: list[int] = []
+
+    def _resolve(self) -> None:
+        if self._style is not None:
+            return
+        raw = self._raw
+        style = "other"
+        units: list[Unit] | None = None
+        if raw is not None and self.span is not None:
+            start = self.span[0]
+            style = _style_of(raw)
+            if style in ("double", "single") and len(raw) >= 2 and raw[-1] == raw[0]:
+                units = _flow_units(raw[1:-1], start + 1, style)
+            elif style == "plain":
+                units = _flow_units(raw, start, style)
+            if units is not None and "".join(u[2] for u in units) != self.value:
+                units = None  # not the value YAML read: locate roughly, offer no unit fix
+            if units is None and style in ("double", "single", "plain"):
+                style = "other"
+        self._style, self._units = style, units
         pos = 0
-        for _, _, decoded in self.units or ():
+        for _, _, decoded in units or ():
             self._starts.append(pos)
             pos += len(decoded)
+
+    @property
+    def style(self) -> str:
+        """``plain``, ``single``, ``double``, ``literal``, ``folded``, or ``other`` (not exact)."""
+        self._resolve()
+        assert self._style is not None
+        return self._style
+
+    @property
+    def units(self) -> list[Unit] | None:
+        self._resolve()
+        return self._units
 
     def offset(self, index: int) -> int:
         """File offset of the value's character ``index`` (approximate without units)."""
@@ -310,35 +346,36 @@ def _verified(post: ParsedPost, fm_span: tuple[int, int], edits: Sequence[Edit],
             and {k for k in data if isinstance(k, str)} == set(post.fields))
 
 
-_CACHE: weakref.WeakKeyDictionary[ParsedPost, TitleSource | None] = weakref.WeakKeyDictionary()
+# Kept in the post's per-post cache (a key no front-matter key can be): one dict lookup
+# for each of the eight rules that read the title, instead of a weak-reference lookup.
+_KEY = "\0pc:title-source"
+_MISSING = object()
+
+
+class _Cached:
+    """``post in _CACHE``: whether the post's title source is built (for profiling tools)."""
+
+    def __contains__(self, post: object) -> bool:
+        return isinstance(post, ParsedPost) and _KEY in post._field_cache
+
+
+_CACHE = _Cached()
 
 
 def title_source(post: ParsedPost) -> TitleSource | None:
     """The post's title as written, or None when `title` is not a string."""
-    try:
-        return _CACHE[post]
-    except KeyError:
-        pass
+    cache = post._field_cache
+    found = cache.get(_KEY, _MISSING)
+    if found is not _MISSING:
+        return found  # type: ignore[no-any-return]
     value = post.title
     source: TitleSource | None = None
     if value is not None:
         span = post.value_span("title")
         fm_yaml = post.fm_format == "yaml"
-        style = "other"
-        units: list[Unit] | None = None
-        if span is not None and fm_yaml:
-            raw = post.text[span[0] : span[1]]
-            style = _style_of(raw)
-            if style in ("double", "single") and len(raw) >= 2 and raw[-1] == raw[0]:
-                units = _flow_units(raw[1:-1], span[0] + 1, style)
-            elif style == "plain":
-                units = _flow_units(raw, span[0], style)
-            if units is not None and "".join(u[2] for u in units) != value:
-                units = None  # not the value YAML read: locate roughly, offer no unit fix
-            if units is None and style in ("double", "single", "plain"):
-                style = "other"
-        source = TitleSource(value, span, style, units, post.fm_span, fm_yaml)
-    _CACHE[post] = source
+        raw = post.text[span[0] : span[1]] if span is not None and fm_yaml else None
+        source = TitleSource(value, span, post.fm_span, fm_yaml, raw)
+    cache[_KEY] = source
     return source
 
 
@@ -381,3 +418,63 @@ def meaningful_joiner(text: str, i: int) -> bool:
     if ch == _ZWJ and before and after and _is_pictographic(before) and _is_pictographic(after):
         return True
     return bool(before and after and (_joining_script(before) or _joining_script(after)))
+
+
+# -- headline tokens (PC406) ------------------------------------------------------------
+
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+_CJK_BIGRAM = re.compile(f"(?=({_CJK_RUN.pattern[:-1]}{{2}}))")
+_WORD = re.compile(r"[^\W\d_]{4,}")
+_STOPWORDS = frozenset(
+    "that this with from have were their they them what when will would could should said says "
+    "more most into over after about than your also been which while where there these those "
+    "some such only other just like being does here very much many before under between".split()
+)
+
+
+def title_tokens(title: str) -> set[str]:
+    """Character bigrams of CJK runs, 5-letter stems of other words (4+ letters, no stopwords)."""
+    tokens = set(_CJK_BIGRAM.findall(title))  # every overlapping bigram, in one C call
+    for word in _WORD.findall(_CJK_RUN.sub(" ", title).lower()):
+        if word not in _STOPWORDS:
+            tokens.add(word[:5])
+    return tokens
+
+
+_CHUNK = 4096
+# On-topic bodies share a token with the headline early on.
+HEAD_CHARS = 1024
+
+
+def has_chars(text: str, count: int) -> bool:
+    """``len("".join(text.split())) >= count``, reading only as much of ``text`` as needed.
+
+    Non-space characters add up over chunks; the first chunk is barely longer than
+    ``count``, which settles it for a body of mostly unspaced text.
+    """
+    if len(text) < count:
+        return False
+    seen = len("".join(text[: count + 64].split()))
+    i = count + 64
+    while seen < count and i < len(text):
+        seen += len("".join(text[i : i + _CHUNK].split()))
+        i += _CHUNK
+    return seen >= count
+
+
+def enough_shared(head: str, tokens: set[str], min_overlap: float) -> bool:
+    """True when tokens found in ``head`` (the start of the body) already reach ``min_overlap``.
+
+    A token ``t`` found as is in ``head`` is in ``body.lower()`` when ``t.lower() == t``:
+    then each of its characters is its own lower case (no character lowers to nothing,
+    so equal lengths mean one character each), and stays itself in the lowered body.
+    So the body need not be lowered for the usual, on-topic post.
+    """
+    shared = 0
+    total = len(tokens)
+    for t in tokens:
+        if t in head and t.lower() == t:
+            shared += 1
+            if shared / total >= min_overlap:
+                return True
+    return False

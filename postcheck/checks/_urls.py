@@ -9,18 +9,28 @@ from __future__ import annotations
 
 import html.entities
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
+from ..data import RuleData, SiteProfile
+from ..parse import ParsedPost
+
 __all__ = [
     "DEFAULT_PORTS",
-    "TrackingMatcher",
     "apply_deletions",
+    "author_site",
     "decode_attribute",
+    "host_site",
     "iri_to_uri",
     "normalize_url",
+    "owns_host",
+    "source_host",
+    "source_parts",
+    "source_url_is_clean",
+    "split_host_path",
     "srcset_urls",
     "tracking_deletions",
     "url_problems",
@@ -31,49 +41,133 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 _MAX_ENTITY = 33
 
 
-class TrackingMatcher:
-    """Decides whether a query key is a tracking parameter: exact names and ``prefix*`` entries."""
+# -- per-post facts shared by several rules ------------------------------------------
+#
+# Kept in the post's small per-post cache (keys that are no front-matter key): the PC1,
+# PC2 and PC4 rules each need the source URL's host or the outlet's profile, and most
+# posts have nothing to report, so the lookups are most of what those rules cost.
 
-    def __init__(self, names: Iterable[str], ignore: Iterable[str] = ()) -> None:
-        exact: set[str] = set()
-        prefixes: list[str] = []
-        for name in names:
-            name = name.strip().lower()
-            if name.endswith("*"):
-                prefixes.append(name[:-1])
-            elif name:
-                exact.add(name)
-        ignored = {n.strip().lower() for n in ignore}
-        self.exact = frozenset(exact - ignored)
-        self.prefixes = tuple(sorted(p for p in set(prefixes) if p + "*" not in ignored))
-        self.ignored = frozenset(n for n in ignored if not n.endswith("*"))
-        self._prefilter: re.Pattern[str] | None = None
+_MISSING: Any = object()
+_PARTS = "\0pc:source-parts"
+_QUICK = "\0pc:source-quick-split"
+_HOST_SITE = "\0pc:host-site"
+_AUTHOR_SITE = "\0pc:author-site"
 
-    def __call__(self, key: str) -> bool:
-        key = unquote(key).strip().lower()
-        if not key or key in self.ignored:
-            return False
-        if key in self.exact:
+
+def _quick_split(url: str) -> tuple[str, str, str] | None:
+    """``(host, port, path)`` as urlsplit reads them, for the usual URL only.
+
+    ``http(s)://`` in lower case, an ASCII netloc without brackets or ``%``, no tab or
+    line break (which urlsplit would delete): then urlsplit's result is plain string
+    slicing, done here with three ``find`` calls. None for anything else.
+    """
+    start = 8 if url.startswith("https://") else 7 if url.startswith("http://") else 0
+    if not start or "\t" in url or "\r" in url or "\n" in url:
+        return None
+    end = len(url)
+    for c in "/?#":
+        at = url.find(c, start)
+        if 0 <= at < end:
+            end = at
+    netloc = url[start:end]
+    if not netloc.isascii() or "[" in netloc or "]" in netloc or "%" in netloc:
+        return None
+    host, _, port = netloc.rpartition("@")[2].partition(":")
+    return host, port, url[end:].partition("#")[0].partition("?")[0]
+
+
+def split_host_path(url: str) -> tuple[str | None, str] | None:
+    """``(hostname, path)`` of ``urlsplit(url)``; None where urlsplit raises ValueError."""
+    quick = _quick_split(url)
+    if quick is not None:
+        return (quick[0].lower() or None), quick[2]
+    try:
+        parts = urlsplit(url)
+        return parts.hostname, parts.path
+    except ValueError:
+        return None
+
+
+def _quick_parts(post: ParsedPost) -> tuple[str, str, str] | None:
+    """:func:`_quick_split` of the stripped source URL, once per post."""
+    cache = post._field_cache
+    quick = cache.get(_QUICK, _MISSING)
+    if quick is _MISSING:
+        url = post.source_url
+        quick = cache[_QUICK] = _quick_split(url.strip()) if url else None
+    return quick  # type: ignore[no-any-return]
+
+
+def source_parts(post: ParsedPost) -> tuple[str | None, str] | None:
+    """:func:`split_host_path` of the stripped source URL, once per post (None without one)."""
+    cache = post._field_cache
+    parts = cache.get(_PARTS, _MISSING)
+    if parts is _MISSING:
+        quick = _quick_parts(post)
+        if quick is not None:
+            parts = ((quick[0].lower() or None), quick[2])
+        else:
+            url = post.source_url
+            parts = split_host_path(url.strip()) if url else None
+        cache[_PARTS] = parts
+    return parts  # type: ignore[no-any-return]
+
+
+def source_url_is_clean(post: ParsedPost) -> bool:
+    """True when ``url_problems(post.source_url)`` is certainly empty: plain ASCII without
+    spaces or controls (so stripping changes nothing), ``http(s)://``, a host, no port."""
+    url = post.source_url
+    if not url or not url.isascii() or _ASCII_BAD.search(url) is not None:
+        return False
+    quick = _quick_parts(post)
+    return quick is not None and bool(quick[0]) and not quick[1]
+
+
+def source_host(post: ParsedPost) -> str | None:
+    """``urlsplit(source_url.strip()).hostname``, None without a URL or when it does not split."""
+    parts = source_parts(post)
+    return None if parts is None else parts[0]
+
+
+def host_site(post: ParsedPost, data: RuleData) -> SiteProfile | None:
+    """The profile that lists the source URL's host (``data.site_for_host``)."""
+    cache = post._field_cache
+    memo = cache.get(_HOST_SITE)
+    if memo is None or memo[0] is not data:
+        memo = cache[_HOST_SITE] = (data, data.site_for_host(source_host(post)))
+    return memo[1]  # type: ignore[no-any-return]
+
+
+def author_site(post: ParsedPost, data: RuleData) -> SiteProfile | None:
+    """The profile chosen by `author` (``data.site_for_author``)."""
+    cache = post._field_cache
+    memo = cache.get(_AUTHOR_SITE)
+    if memo is None or memo[0] is not data:
+        memo = cache[_AUTHOR_SITE] = (data, data.site_for_author(post.author))
+    return memo[1]  # type: ignore[no-any-return]
+
+
+def _host_sets(data: RuleData) -> dict[int, frozenset[str]]:
+    return {id(site): frozenset(site.hosts) for site in data.sites}
+
+
+def owns_host(data: RuleData, profile: SiteProfile, host: str) -> bool:
+    """``profile.owns_host(host)``: the host or one of its parent domains is a profile host.
+
+    ``host.endswith("." + h)`` for some profile host ``h`` means ``h`` is what follows
+    one of the host's dots, so a set lookup per dot replaces the scan of every host.
+    """
+    hosts = data.derived("pc2:host-sets", _host_sets).get(id(profile))
+    if hosts is None:  # a profile from elsewhere
+        return bool(profile.owns_host(host))
+    name = host.lower().strip(".")
+    while True:
+        if name in hosts:
             return True
-        return any(key.startswith(p) for p in self.prefixes)
-
-    def literals(self) -> list[str]:
-        """Lower-case strings one of which every matching key starts with."""
-        return sorted(self.exact | set(self.prefixes))
-
-    @property
-    def prefilter(self) -> re.Pattern[str]:
-        """Finds text that may hold a matching key: a query separator (``?``, ``&``, ``;``,
-        or ``&`` written as a character reference), then a key's start, ``_`` possibly
-        percent-encoded. One linear scan anchored on separators instead of a search per
-        name; a text without a hit has nothing to report."""
-        if self._prefilter is None:
-            names = sorted(
-                {v for lit in self.literals() for v in (lit, lit.replace("_", "%5f"))}, key=len, reverse=True
-            )
-            alternatives = "|".join(re.escape(n) for n in names) or "(?!)"
-            self._prefilter = re.compile(rf"[?&;](?:amp;|#38;|#x26;)?(?:{alternatives})", re.IGNORECASE)
-        return self._prefilter
+        dot = name.find(".")
+        if dot < 0:
+            return False
+        name = name[dot + 1 :]
 
 
 # -- validity ------------------------------------------------------------------------
@@ -91,7 +185,11 @@ def url_problems(url: str) -> list[str]:
     """Why ``url`` is not a clean absolute http(s) URL (empty list when it is)."""
     problems: list[str] = []
     # The usual URL is plain ASCII without spaces: skip the per-character scans.
-    if not url.isascii() or _ASCII_BAD.search(url) is not None:
+    if url.isascii() and _ASCII_BAD.search(url) is None:
+        quick = _quick_split(url)  # url.strip() is url: no ASCII whitespace in it
+        if quick is not None and quick[0] and not quick[1]:
+            return problems  # http(s), a host and no port: nothing to report
+    else:
         if any(ch == " " or (ch.isspace() and not _is_control(ch)) for ch in url):
             problems.append("spaces")
         if any(_is_control(ch) for ch in url):

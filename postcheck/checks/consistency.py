@@ -14,8 +14,17 @@ from pydantic import Field
 from ..model import Problem
 from ..parse import ParsedPost
 from ..rule import RuleContext, RuleOptions, rule
-from ._outlet import TitleSeparators, separators, strip_outlet
-from ._title import ZERO_WIDTH, TitleSource, meaningful_joiner, title_source
+from ._outlet import TitleSeparators, headline, headline_end, strip_outlet
+from ._title import (
+    HEAD_CHARS,
+    ZERO_WIDTH,
+    TitleSource,
+    enough_shared,
+    has_chars,
+    meaningful_joiner,
+    title_source,
+    title_tokens,
+)
 
 __all__ = ["TitleSeparators", "normalize_ws", "strip_outlet", "title_tokens"]
 
@@ -26,14 +35,24 @@ _DROP_ZERO_WIDTH = {ord(ch): None for ch in ZERO_WIDTH}
 
 
 def _blank(text: str) -> bool:
+    stripped = text.strip()
+    if stripped and stripped[0] not in ZERO_WIDTH:
+        return False  # a visible first character: no need to translate
     return not text.translate(_DROP_ZERO_WIDTH).strip()
 
 
+_NON_BLANK_KEY = "\0pc4:non-blank-title"
+_MISSING: Any = object()
+
+
 def _title(post: ParsedPost) -> TitleSource | None:
-    source = title_source(post)
-    if source is None or _blank(source.value):
-        return None
-    return source
+    """The title source unless the title is blank; worked out once per post for PC401–PC406."""
+    cache = post._field_cache
+    found = cache.get(_NON_BLANK_KEY, _MISSING)
+    if found is _MISSING:
+        source = title_source(post)
+        found = cache[_NON_BLANK_KEY] = None if source is None or _blank(source.value) else source
+    return found  # type: ignore[no-any-return]
 
 
 _WHITESPACE_RUN = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
@@ -80,8 +99,7 @@ def empty_title(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     ## Fix safety
     No fix: the headline cannot be guessed.
     """
-    source = title_source(post)
-    if source is not None and _blank(source.value):
+    if title_source(post) is not None and _title(post) is None:  # a string, but blank
         start, end = post.field_span("title")
         yield Problem(start, end, "title is empty", field="title")
 
@@ -89,10 +107,21 @@ def empty_title(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
 # -- PC402 ---------------------------------------------------------------------------------
 
 
+_SPACE = r"[\s\u200b-\u200d\u2060\ufeff]"
+# Whatever _whitespace_problems can report: a run at either end, a run of two or more,
+# or one character that is never fine alone. Titles without it (nearly all) skip the
+# per-run work: single spaces and ideographic spaces between words are normal.
+_MAYBE_STRAY_SPACE = re.compile(
+    rf"\A{_SPACE}|{_SPACE}\Z|{_SPACE}{{2}}|[\u200b-\u200d\u2060\ufeff\xa0\u202f\r\n\t\v\f\x85\u2028\u2029]"
+)
+
+
 def _whitespace_problems(title: str) -> tuple[list[tuple[int, int, str]], list[str]]:
     """Replacements that clean the title's whitespace, and what was wrong."""
     fixes: list[tuple[int, int, str]] = []
     kinds: list[str] = []
+    if _MAYBE_STRAY_SPACE.search(title) is None:
+        return fixes, kinds
 
     def note(kind: str) -> None:
         if kind not in kinds:
@@ -255,6 +284,8 @@ def title_markup(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     source = _title(post)
     if source is None:
         return
+    if "&" not in source.value and "<" not in source.value:
+        return
     fixes = _markup_fixes(source.value)
     if not fixes:
         return
@@ -266,24 +297,6 @@ def title_markup(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
 
 
 # -- PC404 ---------------------------------------------------------------------------------
-
-
-def _outlet_names(post: ParsedPost, ctx: RuleContext[Any]) -> list[str]:
-    names: list[str] = []
-    author = post.author
-    if author and author.strip():
-        names.append(author.strip())
-    site = ctx.data.site_for_author(author)
-    if site is not None:
-        names.extend(site.title_suffixes)
-        names.append(site.name)
-    return names
-
-
-def headline(post: ParsedPost, ctx: RuleContext[Any], title: str) -> str:
-    """The title without an outlet suffix."""
-    end = strip_outlet(title, _outlet_names(post, ctx), ctx.data.derived("title-separators", separators))
-    return title if end is None else title[:end]
 
 
 @rule("PC404", "title-site-suffix", severity="warning", fix="unsafe")
@@ -326,7 +339,7 @@ def title_site_suffix(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Probl
     if source is None:
         return
     title = source.value
-    end = strip_outlet(title, _outlet_names(post, ctx), ctx.data.derived("title-separators", separators))
+    end = headline_end(post, ctx, title)
     if end is None:
         return
     suffix = title[end:].rstrip()
@@ -414,7 +427,10 @@ def title_body_mismatch(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pro
         return
     scaffold = post.scaffold
     if scaffold.link_text is not None and scaffold.link_text_span is not None:
-        other = _MD_ESCAPE.sub(r"\1", scaffold.link_text)
+        link_text = scaffold.link_text
+        other = _MD_ESCAPE.sub(r"\1", link_text) if "\\" in link_text else link_text
+        if other == source.value:
+            return  # the same text compares equal after any normalization
         where = "the link line's text"
         start, end = scaffold.link_text_span
     else:
@@ -454,26 +470,6 @@ class OffTopicOptions(RuleOptions):
 
 
 _MAX_TITLE_CHARS = 400
-_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
-_WORD = re.compile(r"[^\W\d_]{4,}")
-_STOPWORDS = frozenset(
-    "that this with from have were their they them what when will would could should said says "
-    "more most into over after about than your also been which while where there these those "
-    "some such only other just like being does here very much many before under between".split()
-)
-
-
-def title_tokens(title: str) -> set[str]:
-    """Character bigrams of CJK runs, 5-letter stems of other words (4+ letters, no stopwords)."""
-    tokens: set[str] = set()
-    for run in _CJK_RUN.findall(title):
-        tokens.update(run[i : i + 2] for i in range(len(run) - 1))
-    for word in _WORD.findall(_CJK_RUN.sub(" ", title).lower()):
-        if word not in _STOPWORDS:
-            tokens.add(word[:5])
-    return tokens
-
-
 @rule("PC406", "off-topic-body", severity="warning", options=OffTopicOptions)
 def off_topic_body(post: ParsedPost, ctx: RuleContext[OffTopicOptions]) -> Iterator[Problem]:
     """The title shares almost nothing with the body text.
@@ -513,7 +509,9 @@ def off_topic_body(post: ParsedPost, ctx: RuleContext[OffTopicOptions]) -> Itera
     if len(tokens) < opts.min_title_tokens:
         return
     body = post.visible_text
-    if len("".join(body.split())) < opts.min_body_chars:
+    if not has_chars(body, opts.min_body_chars):
+        return
+    if enough_shared(body[:HEAD_CHARS], tokens, opts.min_overlap):
         return
     lowered = body.lower()
     shared = sum(1 for t in tokens if t in lowered)

@@ -16,7 +16,6 @@ import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
@@ -32,12 +31,14 @@ from ._calendar import (
     human,
     instants,
     iso,
+    offset_in_range,
     plural,
     span_text,
     time_instant,
     url_date,
     zone_info,
 )
+from ._urls import host_site, source_parts
 
 
 class FutureOptions(RuleOptions):
@@ -84,15 +85,9 @@ def _site(post: ParsedPost, data: RuleData, *, by_author: bool = True) -> SitePr
     A URL's date format belongs to its host: reading a URL with the patterns of the
     outlet named by `author` when the host is another site's would be a guess.
     """
-    url = post.source_url
-    if url:
-        try:
-            host = urlsplit(url.strip()).hostname
-        except ValueError:
-            host = None
-        found = data.site_for_host(host)
-        if found is not None:
-            return found
+    found = host_site(post, data)
+    if found is not None:
+        return found
     return data.site_for_author(post.author) if by_author else None
 
 
@@ -177,7 +172,8 @@ def future_date(post: ParsedPost, ctx: RuleContext[FutureOptions]) -> Iterator[P
     d = post.date
     if d is None:
         return
-    earliest, _ = instants(d, zone_info(ctx.timezone))
+    # An aware date is one instant whatever the zone: no zone lookup.
+    earliest = d if d.tzinfo is not None else instants(d, zone_info(ctx.timezone))[0]
     limit = ctx.now + ctx.options.grace
     try:
         late = earliest > limit
@@ -265,7 +261,8 @@ def filename_date_mismatch(post: ParsedPost, ctx: RuleContext[FilenameOptions]) 
     d = post.date
     if d is None or not post.path:
         return
-    name = post.path.replace("\\", "/").rsplit("/", 1)[-1]
+    path = post.path
+    name = path[max(path.rfind("/"), path.rfind("\\")) + 1 :]  # the base name, either separator
     m = _FILENAME_DATE.match(name)
     if m is None:
         return
@@ -275,6 +272,8 @@ def filename_date_mismatch(post: ParsedPost, ctx: RuleContext[FilenameOptions]) 
         yield _date_problem(post, f"file name date {m.group(0)} is not a real calendar date")
         return
     zone_name = ctx.options.timezone or ctx.timezone
+    if zone_name is None and named == d.date() and offset_in_range(d):
+        return  # the written day is the post's day in its own offset, one of UTC-12..UTC+14
     span = calendar_days(d, zone_info(zone_name))
     if span[0] <= named <= span[1]:
         return
@@ -347,10 +346,13 @@ def source_url_date_mismatch(post: ParsedPost, ctx: RuleContext[UrlDateOptions])
     url = post.source_url
     if d is None or not url:
         return
-    site = _site(post, ctx.data, by_author=False)
+    parts = source_parts(post)
+    if parts is None:
+        return  # the URL does not split: no date to read
+    site = host_site(post, ctx.data)
     zone = zone_info(site.timezone) if site is not None else None
     span = calendar_days(d, zone)
-    found = url_date(url, span[0], site, ctx.data)
+    found = url_date(url, span[0], site, ctx.data, parts[1])
     if found is None:
         return
     tolerance = ctx.options.tolerance_days
@@ -386,6 +388,9 @@ def _in_quote(element: Any) -> bool:
     return any(a.tag == "blockquote" for a in element.iterancestors())
 
 
+_TIME_TAG = re.compile("<time", re.IGNORECASE)
+
+
 def _embedded_times(post: ParsedPost, tolerance: timedelta) -> tuple[datetime, tuple[int, int], str] | None:
     """The body's own publish time: the leading comment, else one consistent `<time>`."""
     scaffold = post.scaffold
@@ -394,6 +399,9 @@ def _embedded_times(post: ParsedPost, tolerance: timedelta) -> tuple[datetime, t
         if instant is None:
             return None
         return instant, scaffold.timestamp_span, "comment"
+    # libxml2 makes a <time> element only from a "<time" start tag in the source.
+    if _TIME_TAG.search(post.text, post.html_start) is None:
+        return None
     root = post.tree
     if root is None:
         return None
@@ -463,11 +471,14 @@ def embedded_timestamp_mismatch(post: ParsedPost, ctx: RuleContext[TimestampOpti
     if embedded is None:
         return
     instant, (start, end), what = embedded
-    zone_name = ctx.timezone
-    if zone_name is None and d.tzinfo is None:
-        site = _site(post, ctx.data)
-        zone_name = site.timezone if site is not None else None
-    earliest, latest = instants(d, zone_info(zone_name))
+    if d.tzinfo is not None:
+        earliest = latest = d  # one instant whatever the zone
+    else:
+        zone_name = ctx.timezone
+        if zone_name is None:
+            site = _site(post, ctx.data)
+            zone_name = site.timezone if site is not None else None
+        earliest, latest = instants(d, zone_info(zone_name))
     try:
         if instant > latest + tolerance:
             delta, direction = instant - latest, "later"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 from ..model import Edit, Fix, Problem
 from ..parse import ParsedPost
@@ -19,8 +18,19 @@ from ._tracking import (
     default_matcher,
     keys_phrase,
     matcher_for,
+    may_have_query,
 )
-from ._urls import apply_deletions, iri_to_uri, normalize_url, tracking_deletions, url_problems
+from ._urls import (
+    apply_deletions,
+    author_site,
+    iri_to_uri,
+    normalize_url,
+    owns_host,
+    source_host,
+    source_url_is_clean,
+    tracking_deletions,
+    url_problems,
+)
 
 __all__ = [
     "TrackingParameter",
@@ -114,7 +124,7 @@ def invalid_source_url(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Prob
     is offered for control characters or URLs that are not http(s).
     """
     url = post.source_url
-    if url is None:
+    if url is None or source_url_is_clean(post):
         return
     problems = url_problems(url)
     if not problems:
@@ -177,7 +187,7 @@ def insecure_source_url(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pro
     url = post.source_url
     if url is None:
         return
-    profile = ctx.data.site_for_author(post.author)
+    profile = author_site(post, ctx.data)
     if profile is None or profile.https is not True:
         return
     lead = len(url) - len(url.lstrip())
@@ -194,7 +204,7 @@ def insecure_source_url(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pro
             link
             and link_base is not None
             and link[:7].lower() == "http://"
-            and (normalize_url(link) == normalize_url(url))
+            and (link == url or normalize_url(link) == normalize_url(url))
         ):
             edits.append(Edit(start=link_base, end=link_base + 4, replacement="https"))
     fix = Fix(applicability="unsafe", description="use https", edits=tuple(edits)) if edits else None
@@ -249,7 +259,7 @@ def tracking_parameters(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pro
     links; unsafe in the source URL and the link line, because they are provenance.
     """
     matcher = matcher_for(ctx)
-    if matcher.prefilter.search(post.text) is None:
+    if not may_have_query(post) or not matcher.may_match(post.text):
         return
     link_done = False
     url = post.source_url
@@ -341,14 +351,11 @@ def source_host_mismatch(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pr
     url = post.source_url
     if not url:
         return
-    profile = ctx.data.site_for_author(post.author)
+    profile = author_site(post, ctx.data)
     if profile is None:
         return
-    try:
-        host = urlsplit(url.strip()).hostname
-    except ValueError:
-        return
-    if not host or profile.owns_host(host):
+    host = source_host(post)
+    if not host or owns_host(ctx.data, profile, host):
         return
     other = ctx.data.site_for_host(host)
     start, end = post.field_span(ctx.source_field)
@@ -395,9 +402,10 @@ def source_link_mismatch(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pr
     ## Fix safety
     No fix: which of the two is right cannot be known.
     """
-    link = post.scaffold.link_url
+    scaffold = post.scaffold
+    link = scaffold.link_url
     url = post.source_url
-    span = post.scaffold.link_url_span
+    span = scaffold.link_url_span
     if not link or not url or span is None:
         return
     if link == url.strip() or normalize_url(link) == normalize_url(url):
