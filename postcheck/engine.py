@@ -291,20 +291,20 @@ class Engine:
                 return True
             return suppressions is not None and suppressions.covers(code, line)
 
+        filtering = bool(ignored) or suppressions is not None
+        readable = post.readable
         for active in self.active:
             r = active.rule
-            if not post.readable and r.code != "PC001":
+            if not readable and r.code != "PC001":
                 continue
             try:
-                problems = list(r.check(post, active.context))
+                for problem in r.check(post, active.context):
+                    finding = self._finding(post, active, problem)
+                    if not filtering or not dropped(finding.code, finding.line):
+                        findings.append(finding)
             except Exception as exc:  # noqa: BLE001 - one broken rule must not stop the run
-                problems = []
                 findings.append(_internal_error(post, r, exc))
-            for problem in problems:
-                finding = self._finding(post, active, problem)
-                if not dropped(finding.code, finding.line):
-                    findings.append(finding)
-            if isinstance(r, CorpusRule) and post.readable:
+            if readable and isinstance(r, CorpusRule):
                 try:
                     collected = r.collect(post, active.context)
                 except Exception as exc:  # noqa: BLE001

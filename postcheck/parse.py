@@ -13,6 +13,7 @@ import json
 import re
 import tomllib
 from bisect import bisect_right
+from itertools import accumulate
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -159,8 +160,13 @@ class ParsedPost:
     @property
     def line_starts(self) -> list[int]:
         if self._line_starts is None:
-            starts = [0]
-            starts.extend(m.end() for m in _NEWLINE.finditer(self.text))
+            text = self.text
+            if "\r" in text:
+                starts = [0]
+                starts.extend(m.end() for m in _NEWLINE.finditer(text))
+            else:  # LF only, the common case: split and accumulate in C
+                starts = list(accumulate((len(line) + 1 for line in text.split("\n")), initial=0))
+                starts.pop()
             self._line_starts = starts
         return self._line_starts
 
@@ -302,8 +308,20 @@ class ParsedPost:
     def visible_text(self) -> str:
         """The body's text without markup, comments, scripts and the scaffolding."""
         if self._visible_text is None:
-            self._visible_text = visible_text(self.tree, self.text[self.html_start :])
+            self._visible_text = visible_text(self.tree)
         return self._visible_text
+
+    def visible_chars(self, limit: int) -> int:
+        """Non-whitespace characters of the visible text, counted up to ``limit``."""
+        if self._visible_text is not None:
+            return min(len("".join(self._visible_text.split())), limit)
+        count = 0
+        for piece in _visible_pieces(self.tree):
+            if not piece.isspace():
+                count += len("".join(piece.split()))
+                if count >= limit:
+                    return limit
+        return count
 
     def __repr__(self) -> str:
         return f"ParsedPost(path={self.path!r}, chars={len(self.text)})"
@@ -315,34 +333,38 @@ _INVISIBLE_TAGS = frozenset({"script", "style", "noscript", "template", "head", 
 MEDIA_TAGS = frozenset({"img", "video", "audio", "iframe", "embed", "object", "picture", "svg", "source"})
 
 
-_HIDDEN_CONTENT = re.compile(r"<(?:script|style|noscript|template|head|title)[\s/>]", re.IGNORECASE)
-
-
-def visible_text(root: etree._Element | None, html: str | None = None) -> str:
-    """Text of the tree without comments and without script/style/template content."""
+def _visible_pieces(root: etree._Element | None) -> Iterator[str]:
+    """Text nodes of the tree, without comments and script/style/template content."""
     if root is None:
-        return ""
-    if html is not None and not _HIDDEN_CONTENT.search(html):
-        return "".join(root.itertext())  # type: ignore[arg-type]  # the common case, done in C
-    parts: list[str] = []
+        return iter(())
+    if next(root.iter(*_INVISIBLE_TAGS), None) is None:
+        return root.itertext()  # type: ignore[return-value]  # the common case, done in C
+    return _walk_visible(root)
+
+
+def _walk_visible(root: etree._Element) -> Iterator[str]:
     stack: list[tuple[etree._Element, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
         if done:
             if node.tail and node is not root:
-                parts.append(node.tail)
+                yield node.tail
             continue
         tag = node.tag
         if not isinstance(tag, str) or tag in _INVISIBLE_TAGS:
             if node.tail and node is not root:
-                parts.append(node.tail)
+                yield node.tail
             continue
         if node.text:
-            parts.append(node.text)
+            yield node.text
         stack.append((node, True))
         for child in reversed(node):
             stack.append((child, False))
-    return "".join(parts)
+
+
+def visible_text(root: etree._Element | None) -> str:
+    """Text of the tree without comments and without script/style/template content."""
+    return "".join(_visible_pieces(root))
 
 
 def _coerce(raw: Any, kind: type) -> Any:

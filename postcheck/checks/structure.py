@@ -225,7 +225,7 @@ def unknown_field(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
 def _has_media(root: etree._Element | None) -> bool:
     if root is None:
         return False
-    return any(isinstance(el.tag, str) and el.tag in MEDIA_TAGS for el in root.iter())
+    return next(root.iter(*MEDIA_TAGS), None) is not None
 
 
 class ThinBodyOptions(RuleOptions):
@@ -246,10 +246,6 @@ _LEADING_SPACE = re.compile(r"\s*+")
 def _content_dropped(post: ParsedPost) -> bool:
     """libxml2 dropped part of the body (PC008): its visible text is not the file's."""
     return post.tree is not None and bool(post.html_limit_errors)
-
-
-def _visible_length(post: ParsedPost) -> int:
-    return len("".join(post.visible_text.split()))
 
 
 @rule("PC006", "empty-body", severity="error")
@@ -284,7 +280,7 @@ def empty_body(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     """
     if post.front_matter_ok is False and not post.fields and any(i.code == "PC003" for i in post.issues):
         return
-    if _visible_length(post) == 0 and not _has_media(post.tree) and not _content_dropped(post):
+    if post.visible_chars(1) == 0 and not _has_media(post.tree) and not _content_dropped(post):
         start, end = _body_span(post)
         yield Problem(start, end, "body has no visible text and no media")
 
@@ -315,7 +311,7 @@ def thin_body(post: ParsedPost, ctx: RuleContext[ThinBodyOptions]) -> Iterator[P
     ## Fix safety
     No fix.
     """
-    length = _visible_length(post)
+    length = post.visible_chars(ctx.options.min_chars)
     if 0 < length < ctx.options.min_chars and not _has_media(post.tree) and not _content_dropped(post):
         start, end = _body_span(post)
         yield Problem(start, end, f"body has only {length} visible characters (min-chars is "
