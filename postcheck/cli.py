@@ -147,16 +147,20 @@ class _Tally:
         return EXIT_FINDINGS if self.failing else EXIT_OK
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    engine, spec, config = _engine(args)
+def _discover(args: argparse.Namespace, config: Config) -> list[str] | None:
+    """The files to check, or None (after saying why) when a given path does not exist."""
     paths, errors = discover(args.paths or ["."], config)
     for message in errors:
         print(f"postcheck: error: {message}", file=sys.stderr)
-    if errors:
+    return None if errors else paths
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    engine, spec, config = _engine(args)
+    paths = _discover(args, config)
+    if paths is None:
         return EXIT_ERROR
-    jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
-    if jobs < 1:
-        raise UsageError("--jobs must be at least 1")
+    jobs = _jobs(args)
     fmt = args.format
     collected: list[Any] = []
     findings: list[Finding] = []
@@ -334,10 +338,8 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     from .baseline import dump
 
     engine, spec, config = _engine(args)
-    paths, errors = discover(args.paths or ["."], config)
-    for message in errors:
-        print(f"postcheck: error: {message}", file=sys.stderr)
-    if errors:
+    paths = _discover(args, config)
+    if paths is None:
         return EXIT_ERROR
     args.format = "json"  # no progress bar decisions based on a human format
     findings: list[Finding] = []

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .data import known_timezone
 from .model import Severity
 
 __all__ = ["Config", "ConfigError", "find_config", "load_config"]
@@ -62,14 +63,7 @@ class Config(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError) as exc:
-                raise ValueError(f"unknown timezone {value!r}") from exc
-        return value
+        return known_timezone(value)
 
     @field_validator("schema_")
     @classmethod

@@ -35,6 +35,16 @@ __all__ = [
 T = TypeVar("T")
 
 
+def known_timezone(value: str | None) -> str | None:
+    """Validate an IANA timezone name (tzdata ships them, so no system zone files are needed)."""
+    if value is not None:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r}") from exc
+    return value
+
+
 class DataError(Exception):
     """A rule-data file is invalid; the message names the file and the key."""
 
@@ -135,12 +145,7 @@ class SiteProfile(DataModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError) as exc:
-                raise ValueError(f"unknown timezone {value!r}") from exc
-        return value
+        return known_timezone(value)
 
     @field_validator("hosts")
     @classmethod

@@ -13,10 +13,10 @@ import json
 import re
 import tomllib
 from bisect import bisect_right
-from itertools import accumulate
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import accumulate
 from typing import Any
 
 import yaml

@@ -52,15 +52,6 @@ def _duration(value: Any) -> Any:
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
 
 
-def check_zone(value: str | None) -> str | None:
-    if value is not None:
-        try:
-            ZoneInfo(value)
-        except (ValueError, LookupError) as exc:
-            raise ValueError(f"unknown timezone {value!r}") from exc
-    return value
-
-
 @lru_cache(maxsize=64)
 def zone_info(name: str | None) -> ZoneInfo | None:
     return ZoneInfo(name) if name else None

@@ -19,14 +19,13 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from ..data import RuleData, SiteProfile
+from ..data import RuleData, SiteProfile, known_timezone
 from ..model import Problem
 from ..parse import ParsedPost
 from ..rule import NoOptions, RuleContext, RuleOptions, rule
 from ._calendar import (
     Duration,
     calendar_days,
-    check_zone,
     epoch,
     human,
     instants,
@@ -55,7 +54,7 @@ class FilenameOptions(RuleOptions):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
-        return check_zone(value)
+        return known_timezone(value)
 
 
 class UrlDateOptions(RuleOptions):
