@@ -630,3 +630,15 @@ def test_tracking_reported_without_a_literal_question_mark() -> None:
     body = '<p><a href="https://example.com/a&#63;utm_source=x&amp;id=3">a</a></p>\n'
     text = "---\ntitle: t\nfrom: https://example.com/a\n---\n" + body
     assert [f.code for f in findings("PC203", text)] == ["PC203"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"https?://[a-zA-Z0-9.-]{1,20}(/[A-Za-z0-9\-._~:@!$&'()*+,;=%?#]{0,12}){0,4}",
+                     fullmatch=True))
+def test_plain_urls_skip_canonicalisation_without_changing_the_key(url: str) -> None:
+    from w3lib.url import canonicalize_url
+
+    from postcheck.checks import _urls
+
+    slow = _urls.normalize_url(canonicalize_url(url))  # w3lib's answer, then our own normalising
+    assert _urls.normalize_url(url) == slow
