@@ -1,18 +1,25 @@
 """The results cache: ``.postcheck_cache/`` (config ``cache-dir``; ``--no-cache`` skips it).
 
 One SQLite file holds one row per checked file and engine: the digest of the
-file's bytes and its findings and corpus keys as compact JSON. The engine key
-(:meth:`Engine.fingerprint`) covers the postcheck version, the effective config,
-the rule data, the active rules with their severities and options, and the
-schema, so a change to any of them simply misses. A run reads all rows of its
-engine once (a single query) and decodes a row only when its file is looked up;
-new rows are written in one transaction at the end.
+file's bytes, the file's stat, and its findings and corpus keys as compact JSON.
+The engine key (:meth:`Engine.fingerprint` and a digest of postcheck's source)
+covers the postcheck version, the effective config, the rule data, the active
+rules with their severities and options, and the schema, so a change to any of
+them simply misses. A run reads all rows of its engine once (a single query) and
+decodes a row only when its file is looked up; new rows are written in one
+transaction at the end.
+
+Speed of a warm run: a file whose stat (size, mtime, ctime, inode) is unchanged
+since its row was written is not read at all (see :class:`ResultCache` for the
+"racy" case); otherwise it is read and hashed, and its content digest decides.
+Rows are decoded straight into model objects, without pydantic's validation.
 
 Trust: a row is used only when its engine key, path and content digest match and
-it decodes to exactly the expected shape; anything else (a corrupt database, a
-row written by another version, a hand-edited payload) is a miss and the file is
-checked again. SQLite's locking and journal make concurrent runs safe: a writer
-that cannot get the lock in time skips writing; it never corrupts the file.
+its payload matches the digest sealed with it when it was written; anything else
+(a corrupt database, a truncated or hand-edited payload, a row of another format)
+is a miss and the file is checked again. SQLite's locking and journal make
+concurrent runs safe: a writer that cannot get the lock in time skips writing; it
+never corrupts the file.
 
 "Now": PC102 compares the date with the current time. When "now" is pinned
 (``--now``/``POSTCHECK_NOW``) it is part of the engine key; when it is not, the
@@ -39,10 +46,14 @@ if TYPE_CHECKING:
 
 __all__ = ["NOW_DEPENDENT", "ResultCache", "content_digest", "engine_key", "open_cache"]
 
-FORMAT = "postcheck-cache-1"
+FORMAT = "postcheck-cache-3"
 DB_NAME = "results.sqlite3"
+PAGE_SIZE = 16384
 NOW_DEPENDENT = frozenset({"PC102"})
 PRUNE_AFTER_S = 30 * 24 * 3600  # rows of other engine keys untouched this long are dropped
+# A stat is trusted only if the file's times are this much older than the read: more than
+# any file system's timestamp granularity (FAT: 2 s) plus a little clock skew.
+RACY_NS = 2_000_000_000
 _SEVERITIES = {s.value: s for s in Severity}
 
 
@@ -126,31 +137,41 @@ def _enc_fix(fix: Fix | None) -> Any:
     return [fix.applicability, fix.description, [[e.start, e.end, e.replacement] for e in fix.edits]]
 
 
-def _dec_fix(value: Any) -> Fix | None:
-    if value is None:
-        return None
+_FINDING_FIELDS = ("code", "rule", "severity", "message", "path", "line", "column", "end_line", "end_column",
+                   "field", "fix", "context", "fingerprint")
+
+
+def _plain(cls: type[Any], fields: tuple[str, ...]) -> bool:
+    """Whether ``cls`` can be built from its ``__dict__`` alone, as ``model_construct`` would."""
+    return (tuple(cls.__pydantic_fields__) == fields and not cls.__pydantic_post_init__
+            and not cls.__pydantic_root_model__ and cls.model_config.get("extra") != "allow"
+            and cls.__new__ is object.__new__ and not cls.__private_attributes__)
+
+
+# model_construct costs ~7 us a call (alias and default handling for every field); a warm
+# run builds tens of thousands of models, so when the classes are plain pydantic models
+# they are built the way model_construct ends up building them, directly.
+_FAST_MODELS = (_plain(Finding, _FINDING_FIELDS) and _plain(Fix, ("applicability", "description", "edits"))
+                and _plain(Edit, ("start", "end", "replacement")))
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _build(cls: type[Any], values: dict[str, Any]) -> Any:
+    if not _FAST_MODELS:
+        return cls.model_construct(**values)
+    m = _new(cls)
+    _set(m, "__dict__", values)
+    _set(m, "__pydantic_fields_set__", set(values))
+    _set(m, "__pydantic_extra__", None)
+    _set(m, "__pydantic_private__", None)
+    return m
+
+
+def _dec_fix(value: list[Any]) -> Fix:
     applicability, description, edits = value
-    if applicability not in ("safe", "unsafe") or not isinstance(description, str):
-        raise ValueError("bad fix")
-    # Types are checked here; model_construct skips pydantic's slower second validation.
-    return Fix.model_construct(applicability=applicability, description=description, edits=tuple(
-        Edit.model_construct(start=_int(s), end=_int(e), replacement=_str(r)) for s, e, r in edits))
-
-
-def _int(v: Any) -> int:
-    if not isinstance(v, int) or isinstance(v, bool):
-        raise ValueError("expected an integer")
-    return v
-
-
-def _str(v: Any) -> str:
-    if not isinstance(v, str):
-        raise ValueError("expected a string")
-    return v
-
-
-def _opt_str(v: Any) -> str | None:
-    return None if v is None else _str(v)
+    return _build(Fix, {"applicability": applicability, "description": description, "edits": tuple(
+        [_build(Edit, {"start": s, "end": e, "replacement": r}) for s, e, r in edits])})
 
 
 def encode(result: FileResult) -> str:
@@ -177,58 +198,100 @@ def encode(result: FileResult) -> str:
         raise _NotCacheable(str(exc)) from None
 
 
-def decode(payload: str, path: str) -> FileResult:
+def decode(body: str, path: str) -> FileResult:
+    """The result an :func:`encode` body stands for.
+
+    The body must come from :func:`encode` (see :func:`unseal`): shapes are not checked
+    again here, only what decides identity (severities, corpus key tags).
+    """
     from .engine import FileResult
 
-    findings_raw, corpus_raw = json.loads(payload)
+    if body == _EMPTY:
+        return FileResult(path, [], [])
+    findings_raw, corpus_raw = json.loads(body)
     findings = []
+    build, severities = _build, _SEVERITIES
     for code, name, sev, message, line, col, eline, ecol, field, fix, context, fp in findings_raw:
-        if context is not None and not isinstance(context, dict):
-            raise ValueError("bad context")
-        findings.append(Finding.model_construct(
-            code=_str(code), rule=_str(name), severity=_SEVERITIES[sev], message=_str(message), path=path,
-            line=_int(line), column=_int(col), end_line=_int(eline), end_column=_int(ecol),
-            field=_opt_str(field), fix=_dec_fix(fix), context=context, fingerprint=_str(fp),
-        ))
+        findings.append(build(Finding, {
+            "code": code, "rule": name, "severity": severities[sev], "message": message, "path": path,
+            "line": line, "column": col, "end_line": eline, "end_column": ecol, "field": field,
+            "fix": None if fix is None else _dec_fix(fix), "context": context, "fingerprint": fp}))
     corpus = []
     for code, key, line, col, eline, ecol, fp, suppressed in corpus_raw:
-        if not isinstance(suppressed, bool):
-            raise ValueError("bad corpus item")
-        item = CorpusItem(path, _int(line), _int(col), _int(eline), _int(ecol), _str(fp), suppressed)
-        corpus.append((_str(code), _dec_key(key), item))
+        if type(key) is dict:
+            key = _dec_key(key)
+        corpus.append((code, key, CorpusItem(path, line, col, eline, ecol, fp, suppressed)))
     return FileResult(path, findings, corpus)
+
+
+_EMPTY = "[[],[]]"
+_SEAL_LEN = 16
+
+
+def _seal_of(body: str) -> str:
+    return hashlib.blake2b(body.encode("utf-8"), digest_size=_SEAL_LEN // 2).hexdigest()
+
+
+def seal(body: str) -> str:
+    """A stored payload: the body behind a digest of it (UnicodeEncodeError if SQLite cannot store it)."""
+    return _seal_of(body) + body
+
+
+def unseal(payload: Any) -> str:
+    """The body of a stored payload; ValueError unless it is exactly what :func:`seal` stored.
+
+    A damaged, truncated or hand-edited row fails here and is checked again; this one
+    digest replaces checking the type of every value of every finding on each warm run.
+    """
+    if type(payload) is not str:
+        raise ValueError("bad payload")
+    body = payload[_SEAL_LEN:]
+    if _seal_of(body) != payload[:_SEAL_LEN]:
+        raise ValueError("payload does not match its seal")
+    return body
 
 
 # -- storage ------------------------------------------------------------------------
 
 
-def _path_key(path: str) -> str:
-    # The displayed path is part of the findings; the absolute one decides per-file-ignores.
-    return f"{os.path.abspath(path)}\0{path}"
+def stat_key(st: os.stat_result) -> str:
+    """What a file's stat must still say for its stored digest to be trusted without reading it."""
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
 
 
 class ResultCache:
-    """The rows of one engine key, loaded once; new rows are saved by :meth:`save`."""
+    """The rows of one engine key, loaded once; new rows are saved by :meth:`save`.
+
+    Stat shortcut (as git's index): a row also holds the size, mtime, ctime and inode
+    the file had when its digest was computed. While the file's stat still says the
+    same, the stored digest is trusted without reading the file. Only a stat whose
+    times are more than :data:`RACY_NS` older than the start of the run that read the
+    file is ever stored: a file changed within the file system's timestamp granularity
+    of that read could keep the same stat with new bytes ("racy" in git's words); such
+    a file is read and hashed every run instead.
+    """
 
     def __init__(self, db_path: str, key: str, now_pinned: bool) -> None:
         self.db_path = db_path
         self.key = key
         self.now_pinned = now_pinned
-        self.rows: dict[str, tuple[str, str]] = {}
-        self.pending: list[tuple[str, str, str]] = []
+        self.start_ns = time.time_ns()  # before any file of this run is read
+        self.rows: dict[str, tuple[str, str, str]] = {}  # path key -> (digest, stat key or "", payload)
+        self.pending: list[tuple[str, str, str, str]] = []
         self.hits = 0
         self.misses = 0
         self.usable = True
         self.error: str | None = None
         try:
+            # The displayed path is part of the findings; the absolute one decides per-file-ignores.
+            self._prefix = os.getcwd() + "\0"
             conn = self._connect()
             try:
-                self.rows = {p: (d, v) for p, d, v in conn.execute(
-                    "SELECT path, digest, payload FROM results WHERE engine = ?", (key,))
-                    if isinstance(p, str) and isinstance(d, str) and isinstance(v, str)}
+                self.rows = {p: (d, s, v) for p, d, s, v in conn.execute(
+                    "SELECT path, digest, stat, payload FROM results WHERE engine = ?", (key,))}
             finally:
                 conn.close()
-        except (sqlite3.Error, OSError) as exc:
+        except (sqlite3.Error, OSError, ValueError) as exc:
             self._give_up(exc)
 
     def _give_up(self, exc: BaseException) -> None:
@@ -240,65 +303,129 @@ class ResultCache:
         conn = sqlite3.connect(self.db_path, timeout=10, isolation_level=None)
         try:
             conn.execute("PRAGMA synchronous = NORMAL")
-            version = None
-            try:
-                row = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
-                version = row[0] if row else None
-            except sqlite3.OperationalError:
-                pass  # a new, empty database
-            if version != FORMAT:
+            if _format(conn) != FORMAT:
+                # Rows are ~1 kB: large pages and a rowid table keep them off overflow pages, which
+                # halves the time to load all rows of a key (measured: 72 -> 32 ms for 20,000).
+                # The page size only applies to a new file (or after VACUUM of an emptied one).
+                conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
                 conn.execute("BEGIN IMMEDIATE")
+                if _format(conn) == FORMAT:  # another run created it while this one waited
+                    conn.execute("COMMIT")
+                    return conn
                 conn.execute("DROP TABLE IF EXISTS results")
                 conn.execute("DROP TABLE IF EXISTS meta")
                 conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
                 conn.execute("INSERT INTO meta VALUES ('format', ?)", (FORMAT,))
                 conn.execute("CREATE TABLE results (engine TEXT NOT NULL, path TEXT NOT NULL, digest TEXT "
-                             "NOT NULL, payload TEXT NOT NULL, stamp INTEGER NOT NULL, "
-                             "PRIMARY KEY (engine, path)) WITHOUT ROWID")
+                             "NOT NULL, stat TEXT NOT NULL, payload TEXT NOT NULL, stamp INTEGER NOT NULL, "
+                             "PRIMARY KEY (engine, path))")
                 conn.execute("COMMIT")
+                if conn.execute("PRAGMA page_size").fetchone()[0] != PAGE_SIZE:
+                    try:
+                        conn.execute("VACUUM")  # an old-format file: now empty, so this is quick
+                    except sqlite3.OperationalError:
+                        pass  # another run is using it; the smaller pages only cost some speed
         except BaseException:
             conn.close()
             raise
         return conn
 
-    def lookup(self, path: str, digest: str) -> FileResult | None:
-        row = self.rows.get(_path_key(path))
-        if row is None or row[0] != digest:
-            self.misses += 1
-            return None
+    def _decode(self, pk: str, path: str, payload: Any) -> FileResult | None:
         try:
-            result = decode(row[1], path)
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
-            self.misses += 1
-            return None  # a damaged or foreign row: check the file again
+            result = decode(unseal(payload), path)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError,
+                UnicodeError):
+            del self.rows[pk]  # a damaged row: never asked again in this run; the file is checked again
+            return None
         self.hits += 1
         return result
 
-    def store(self, path: str, digest: str, result: FileResult) -> None:
+    def has_row(self, path: str) -> bool:
+        return self._prefix + path in self.rows
+
+    def stat_matches(self, path: str, st: os.stat_result) -> bool:
+        """Whether :meth:`lookup_stat` would answer (without decoding the row yet)."""
+        row = self.rows.get(self._prefix + path)
+        return row is not None and bool(row[1]) and row[1] == stat_key(st)
+
+    def digest_matches(self, path: str, digest: str, st: os.stat_result | None = None) -> bool:
+        """Whether :meth:`lookup` would answer, refreshing the row's stat as it does; a miss if not."""
+        pk = self._prefix + path
+        row = self.rows.get(pk)
+        if row is None or row[0] != digest:
+            self.misses += 1
+            return False
+        self._refresh(pk, row, st)
+        return True
+
+    def take(self, path: str) -> FileResult | None:
+        """The result of a row found by :meth:`stat_matches` or :meth:`digest_matches`; None if it is damaged."""
+        pk = self._prefix + path
+        row = self.rows.get(pk)
+        result = None if row is None else self._decode(pk, path, row[2])
+        if result is None:
+            self.misses += 1
+        return result
+
+    def lookup_stat(self, path: str, st: os.stat_result) -> FileResult | None:
+        """The stored result if the file's stat is unchanged since its row was written, else None.
+
+        None is not a miss: the caller reads the file and asks :meth:`lookup` with its digest.
+        """
+        pk = self._prefix + path
+        row = self.rows.get(pk)
+        if row is None or not row[1] or row[1] != stat_key(st):
+            return None
+        return self._decode(pk, path, row[2])
+
+    def lookup(self, path: str, digest: str, st: os.stat_result | None = None) -> FileResult | None:
+        """The stored result for these bytes (by digest); ``st`` refreshes the row's stat if it changed."""
+        pk = self._prefix + path
+        row = self.rows.get(pk)
+        result = None if row is None or row[0] != digest else self._decode(pk, path, row[2])
+        if row is None or result is None:
+            self.misses += 1
+            return None
+        self._refresh(pk, row, st)
+        return result
+
+    def _refresh(self, pk: str, row: tuple[str, str, str], st: os.stat_result | None) -> None:
+        if st is not None and self.usable:
+            stat = self._trusted_stat(st)
+            if stat and stat != row[1]:  # touched but unchanged: next time the stat is enough
+                self.pending.append((pk, row[0], stat, row[2]))
+
+    def _trusted_stat(self, st: os.stat_result | None) -> str:
+        if st is None or max(st.st_mtime_ns, st.st_ctime_ns) >= self.start_ns - RACY_NS:
+            return ""
+        return stat_key(st)
+
+    def store(self, path: str, digest: str, result: FileResult, st: os.stat_result | None = None) -> None:
+        """Keep a result; ``st`` is the file's stat taken before its bytes were read."""
         if not self.usable:
             return
         if not self.now_pinned and any(f.code in NOW_DEPENDENT for f in result.findings):
             return
         try:
-            payload = encode(result)
-        except _NotCacheable:
+            payload = seal(_EMPTY if not result.findings and not result.corpus else encode(result))
+        except (_NotCacheable, UnicodeEncodeError):  # e.g. a lone surrogate: SQLite stores UTF-8 only
             return
-        self.pending.append((_path_key(path), digest, payload))
+        self.pending.append((self._prefix + path, digest, self._trusted_stat(st), payload))
 
     def save(self) -> None:
         if not self.usable or not self.pending:
             return
-        now = int(time.time())
+        now = time.time_ns()
         try:
             conn = self._connect()
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 conn.executemany(
-                    "INSERT OR REPLACE INTO results (engine, path, digest, payload, stamp) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [(self.key, p, d, v, now) for p, d, v in self.pending])
+                    "INSERT OR REPLACE INTO results (engine, path, digest, stat, payload, stamp) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [(self.key, p, d, s, v, now) for p, d, s, v in self.pending])
                 conn.execute("DELETE FROM results WHERE engine != ? AND stamp < ?",
-                             (self.key, now - PRUNE_AFTER_S))
+                             (self.key, now - PRUNE_AFTER_S * 1_000_000_000))
                 conn.execute("COMMIT")
             finally:
                 conn.close()
@@ -308,6 +435,14 @@ class ResultCache:
         except (sqlite3.Error, OSError) as exc:
             self._give_up(exc)
             print(f"postcheck: warning: cache not saved: {self.error}", file=sys.stderr)
+
+
+def _format(conn: sqlite3.Connection) -> str | None:
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+    except sqlite3.OperationalError:
+        return None  # a new, empty database
+    return row[0] if row else None
 
 
 def _prepare_dir(directory: str) -> None:

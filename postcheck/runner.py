@@ -269,48 +269,78 @@ def run_files(
 
 def _run_cached(engine: Engine, spec: EngineSpec, paths: Sequence[str], jobs: int,
                 cache: ResultCache) -> Iterator[FileResult]:
+    """Each file is stat'ed first: an unchanged stat answers from the cache without reading it.
+
+    The stat is always taken before the bytes are read, so a row never pairs a stat with
+    bytes older than it (see :class:`~postcheck.cache.ResultCache`).
+    """
     from .cache import content_digest
 
-    if jobs <= 1:  # one pass, each file read once
+    stat = os.stat
+    if jobs <= 1:  # one pass, each file read at most once
         for path in paths:
             try:
-                raw = _read(engine, path)
+                st = stat(path)
             except OSError:
                 yield read_and_check(engine, path)
                 continue
-            digest = content_digest(raw)
-            found = cache.lookup(path, digest)
+            found = cache.lookup_stat(path, st)
             if found is None:
-                found = engine.check_bytes(raw, path)
-                cache.store(path, digest, found)
+                try:
+                    raw = _read(engine, path)
+                except OSError:
+                    yield read_and_check(engine, path)
+                    continue
+                digest = content_digest(raw)
+                found = cache.lookup(path, digest, st)
+                if found is None:
+                    found = engine.check_bytes(raw, path)
+                    cache.store(path, digest, found, st)
             yield found
         cache.save()
         return
-    hits: dict[int, FileResult] = {}
-    todo: list[str] = []
+    # First pass: which files need checking. Rows are decoded only when their turn to be
+    # yielded comes, so a warm run holds no more results in memory than a cold one.
+    known: dict[int, os.stat_result] = {}
+    todo: list[tuple[str, os.stat_result | None]] = []
     for i, path in enumerate(paths):
         try:
-            raw = _read(engine, path)
+            now: os.stat_result | None = stat(path)
         except OSError:
-            todo.append(path)  # the checking pass reports it as PC001
-            continue
-        found = cache.lookup(path, content_digest(raw))
-        if found is None:
-            todo.append(path)
-        else:
-            hits[i] = found
+            now = None
+        if now is not None:
+            if cache.stat_matches(path, now):
+                known[i] = now
+                continue
+            # A known path with another stat (touched, checked out again) is worth hashing
+            # here; a new one goes straight to the workers, which hash what they read.
+            if cache.has_row(path):
+                try:
+                    if cache.digest_matches(path, content_digest(_read(engine, path)), now):
+                        known[i] = now
+                        continue
+                except OSError:
+                    pass  # the checking pass reports it as PC001
+        todo.append((path, now))
     fresh: Iterator[tuple[FileResult, str | None]]
     if len(todo) < 64:
-        fresh = (_read_and_check_digest(engine, p) for p in todo)
+        fresh = (_read_and_check_digest(engine, p) for p, _ in todo)
     else:
-        fresh = _pool_map(spec, todo, jobs, _work_digest)
+        fresh = _pool_map(spec, [p for p, _ in todo], jobs, _work_digest)
+    pending = iter(todo)
     for i, path in enumerate(paths):
-        if i in hits:
-            yield hits[i]
+        if i in known:
+            found = cache.take(path)
+            if found is None:  # a row that does not decode: check the file here
+                found, checked = _read_and_check_digest(engine, path)
+                if checked is not None:
+                    cache.store(path, checked, found, known[i])
+            yield found
             continue
         result, checked = next(fresh)
+        _, before = next(pending)
         if checked is not None:  # the digest of the bytes the worker actually checked
-            cache.store(path, checked, result)
+            cache.store(path, checked, result, before)
         yield result
     cache.save()
 

@@ -6,10 +6,15 @@ import multiprocessing
 import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from postcheck.cache import DB_NAME, ResultCache, decode, encode, open_cache
+from postcheck import cache as cache_module
+from postcheck import runner
+from postcheck.cache import DB_NAME, ResultCache, decode, encode, open_cache, seal, unseal
 from postcheck.cli import main
 from postcheck.config import Config
 from postcheck.engine import Engine, FileResult
@@ -47,7 +52,7 @@ def db_rows(root: Path) -> int:
         return int(conn.execute("SELECT count(*) FROM results").fetchone()[0])
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl", "sarif"])
 def test_warm_run_output_is_identical(corpus: Path, capsys: pytest.CaptureFixture[str], fmt: str) -> None:
     uncached = check(capsys, "--format", fmt, "--no-cache")
     assert not (corpus / ".postcheck_cache").exists()
@@ -66,7 +71,7 @@ def test_cache_dir_from_config(corpus: Path, capsys: pytest.CaptureFixture[str])
     assert not (corpus / ".postcheck_cache").exists()
 
 
-def _cache(root: Path, **config: object) -> tuple[Engine, ResultCache]:
+def _cache(root: Path, **config: Any) -> tuple[Engine, ResultCache]:
     engine = Engine(Config(**config), now=NOW)
     cache = open_cache(engine, str(root / ".postcheck_cache"), now_pinned=True)
     assert cache is not None
@@ -106,13 +111,21 @@ def test_corrupt_database_is_replaced(corpus: Path, capsys: pytest.CaptureFixtur
 @pytest.mark.parametrize("payload", ["{not json", "[[], []", '[[["PC301"]], []]', '{"a": 1}',
                                      '[[["PC301","ad-slot","fatal","m",1,1,1,1,null,null,null,"x"]],[]]',
                                      "[" * 100000])
+@pytest.mark.parametrize(("jobs", "aged"), [("1", False), ("2", False), ("1", True), ("2", True)])
 def test_damaged_or_foreign_rows_are_not_trusted(corpus: Path, capsys: pytest.CaptureFixture[str],
-                                                 payload: str) -> None:
+                                                 monkeypatch: pytest.MonkeyPatch, payload: str, jobs: str,
+                                                 aged: bool) -> None:
+    if aged:  # rows found by stat, not by digest
+        _age(corpus / "posts", monkeypatch)
     expected = check(capsys, "--no-cache")
-    check(capsys)
+    check(capsys, "--jobs", jobs)
     with sqlite3.connect(corpus / ".postcheck_cache" / DB_NAME) as conn:
+        assert conn.execute("SELECT count(*) FROM results WHERE stat != ''").fetchone()[0] == (21 if aged else 0)
         conn.execute("UPDATE results SET payload = ?", (payload,))
-    assert check(capsys) == expected
+        conn.execute("UPDATE results SET payload = ? WHERE path LIKE '%p03.md'",
+                     (seal(payload),))  # sealed, but not a result: still not used
+    assert check(capsys, "--jobs", jobs) == expected
+    assert check(capsys, "--jobs", jobs) == expected  # and the rows were written again
 
 
 def test_rows_of_another_format_are_dropped(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -131,8 +144,12 @@ def test_encoding_round_trips_exactly() -> None:
                       context={"k": [1, "v"]}, fingerprint="fp")
     item = CorpusItem("a b.md", 1, 2, 3, 4, "fp", True)
     result = FileResult("a b.md", [finding], [("PC206", ("https://x", 1, ["y"]), item)])
-    back = decode(encode(result), "a b.md")
+    back = decode(unseal(seal(encode(result))), "a b.md")
     assert back.findings == [finding] and back.corpus == result.corpus
+    assert back.findings[0].fix == fix and back.findings[0].model_fields_set == finding.model_fields_set
+    assert repr(back.findings[0]) == repr(finding)
+    with pytest.raises(ValueError):
+        unseal(seal(encode(result)).replace("PC301", "PC302"))  # edited, seal no longer matches
 
 
 def test_unpinned_now_keeps_now_dependent_results_out(tmp_path: Path) -> None:
@@ -142,7 +159,7 @@ def test_unpinned_now_keeps_now_dependent_results_out(tmp_path: Path) -> None:
     future = Finding(code="PC102", rule="future-date", severity=Severity.ERROR, message="m", path="a.md")
     cache.store("a.md", "d1", FileResult("a.md", [future]))
     cache.store("b.md", "d2", FileResult("b.md", []))
-    assert [p.split("\0")[1] for p, _, _ in cache.pending] == ["b.md"]
+    assert [row[0].split("\0")[1] for row in cache.pending] == ["b.md"]
 
 
 def _writer(root: str, start: int) -> int:
@@ -188,5 +205,108 @@ def test_warm_run_checks_nothing_again(tmp_path: Path, monkeypatch: pytest.Monke
         results = _run(engine, cache, paths)
         corpus = engine.finalize([c for r in results for c in r.corpus])
         runs.append(([(r.path, r.findings) for r in results], corpus))
-    assert cache.hits == 300
+    assert cache is not None and cache.hits == 300
     assert runs[1] == runs[0]
+
+
+OLD = 1_500_000_000  # 2017: far older than any run, so a file's stat is trusted
+
+
+def _age(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for p in folder.iterdir():
+        os.utime(p, ns=(OLD * 10**9, OLD * 10**9))
+    # utime sets the ctime to now, which stays "racy" for 2 s: act as if runs start later.
+    monkeypatch.setattr(cache_module, "RACY_NS", -10 * 10**9)
+
+
+def _no_reading(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    read: list[str] = []
+    original = runner._read
+
+    def spy(engine: Engine, path: str) -> bytes:
+        read.append(path)
+        return original(engine, path)
+
+    monkeypatch.setattr(runner, "_read", spy)
+    return read
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_unchanged_stat_answers_without_reading(corpus: Path, monkeypatch: pytest.MonkeyPatch,
+                                                jobs: int) -> None:
+    _age(corpus / "posts", monkeypatch)
+    paths = sorted(f"posts/{p}" for p in os.listdir(corpus / "posts"))
+    engine, cache = _cache(corpus)
+    cold = _run(engine, cache, paths)
+    read = _no_reading(monkeypatch)
+    engine, cache = _cache(corpus)
+    warm = list(run_files(engine, EngineSpec(engine.config, now=NOW), paths, jobs, cache=cache))
+    assert read == [] and (cache.hits, cache.misses) == (21, 0)
+    assert [(r.path, r.findings, r.corpus) for r in warm] == [(r.path, r.findings, r.corpus) for r in cold]
+
+
+def test_changed_bytes_are_seen_whatever_the_mtime(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _age(corpus / "posts", monkeypatch)
+    paths = sorted(f"posts/{p}" for p in os.listdir(corpus / "posts"))
+    engine, cache = _cache(corpus)
+    _run(engine, cache, paths)
+    # Same size, the old mtime put back (as `cp -p` or an archive would): the ctime and
+    # the content digest still tell.
+    target = corpus / "posts" / "p01.md"
+    text = target.read_text(encoding="utf-8")
+    target.write_text(text.replace("Post 1\n", "Pots 1\n"), encoding="utf-8")
+    os.utime(target, ns=(OLD * 10**9, OLD * 10**9))
+    read = _no_reading(monkeypatch)
+    engine, cache = _cache(corpus)
+    results = _run(engine, cache, paths)
+    assert read == ["posts/p01.md"] and cache.misses == 1
+    assert results[paths.index("posts/p01.md")].findings == Engine(Config(), now=NOW).check_bytes(
+        target.read_bytes(), "posts/p01.md").findings
+
+
+def test_recent_files_are_hashed_not_trusted(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Just written: within the timestamp granularity of the run that reads them, a later
+    # write could keep the same stat ("racy"), so their stat is never stored.
+    paths = sorted(f"posts/{p}" for p in os.listdir(corpus / "posts"))
+    engine, cache = _cache(corpus)
+    _run(engine, cache, paths)
+    with sqlite3.connect(corpus / ".postcheck_cache" / DB_NAME) as conn:
+        assert {s for (s,) in conn.execute("SELECT stat FROM results")} == {""}
+    read = _no_reading(monkeypatch)
+    engine, cache = _cache(corpus)
+    _run(engine, cache, paths)
+    assert len(read) == 21 and (cache.hits, cache.misses) == (21, 0)
+
+
+def test_touched_file_is_hashed_once_then_trusted(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _age(corpus / "posts", monkeypatch)
+    paths = sorted(f"posts/{p}" for p in os.listdir(corpus / "posts"))
+    engine, cache = _cache(corpus)
+    _run(engine, cache, paths)
+    os.utime(corpus / "posts" / "p02.md", ns=((OLD + 60) * 10**9, (OLD + 60) * 10**9))  # same bytes
+    read = _no_reading(monkeypatch)
+    engine, cache = _cache(corpus)
+    _run(engine, cache, paths)
+    assert read == ["posts/p02.md"] and (cache.hits, cache.misses) == (21, 0)
+    engine, cache = _cache(corpus)
+    _run(engine, cache, paths)
+    assert read == ["posts/p02.md"] and cache.hits == 21  # the row now holds the new stat
+
+
+_text = st.text(st.characters(codec="utf-8"), max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_text, _text, st.none() | _text, st.none() | _text, st.integers(1, 10**6),
+       st.none() | _text)
+def test_jsonl_line_is_json_dumps(message: str, rule: str, path: str | None, field: str | None, line: int,
+                                  fix: str | None) -> None:
+    # Warm jsonl runs render many cached findings; the fast renderer must equal json.dumps.
+    import json
+
+    from postcheck.report.json import _line
+
+    f = Finding(code="PC301", rule=rule, severity=Severity.WARNING, message=message, path=path, line=line,
+                column=2, end_line=line, end_column=9, field=field,
+                fix=None if fix is None else Fix(applicability="unsafe", description=fix, edits=()))
+    assert _line(f) == json.dumps(f.to_json(), ensure_ascii=False) + "\n"
