@@ -230,17 +230,25 @@ def _init_worker(spec: EngineSpec) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
-    _WORKER_ENGINE = spec.build()
+    if _WORKER_ENGINE is None:  # not inherited through fork: build the same engine here
+        _WORKER_ENGINE = spec.build()
 
 
-def _work(path: str) -> FileResult:
+# Workers send results back as plain tuples (cache.pack): unpickling pydantic models in
+# the parent would make it the bottleneck of a parallel run.
+def _work(path: str) -> tuple[Any, ...]:
+    from .cache import pack
+
     assert _WORKER_ENGINE is not None
-    return read_and_check(_WORKER_ENGINE, path)
+    return pack(read_and_check(_WORKER_ENGINE, path))
 
 
-def _work_digest(path: str) -> tuple[FileResult, str | None]:
+def _work_digest(path: str) -> tuple[tuple[Any, ...], str | None]:
+    from .cache import pack
+
     assert _WORKER_ENGINE is not None
-    return _read_and_check_digest(_WORKER_ENGINE, path)
+    result, digest = _read_and_check_digest(_WORKER_ENGINE, path)
+    return pack(result), digest
 
 
 def run_files(
@@ -264,7 +272,9 @@ def run_files(
         for path in paths:
             yield worker(engine, path)
         return
-    yield from _pool_map(spec, paths, jobs, _work)
+    from .cache import unpack
+
+    yield from map(unpack, _pool_map(spec, paths, jobs, _work, engine))
 
 
 def _run_cached(engine: Engine, spec: EngineSpec, paths: Sequence[str], jobs: int,
@@ -326,7 +336,10 @@ def _run_cached(engine: Engine, spec: EngineSpec, paths: Sequence[str], jobs: in
     if len(todo) < 64:
         fresh = (_read_and_check_digest(engine, p) for p, _ in todo)
     else:
-        fresh = _pool_map(spec, [p for p, _ in todo], jobs, _work_digest)
+        from .cache import unpack
+
+        fresh = ((unpack(packed), digest)
+                 for packed, digest in _pool_map(spec, [p for p, _ in todo], jobs, _work_digest, engine))
     pending = iter(todo)
     for i, path in enumerate(paths):
         if i in known:
@@ -345,19 +358,27 @@ def _run_cached(engine: Engine, spec: EngineSpec, paths: Sequence[str], jobs: in
     cache.save()
 
 
-def _pool_map(spec: EngineSpec, paths: Sequence[str], jobs: int, work: Callable[[str], T]) -> Iterator[T]:
+def _pool_map(spec: EngineSpec, paths: Sequence[str], jobs: int, work: Callable[[str], T],
+              engine: Engine | None = None) -> Iterator[T]:
+    global _WORKER_ENGINE
     import multiprocessing
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx: Any = multiprocessing.get_context(method)
     chunksize = max(1, min(64, len(paths) // (jobs * 8) or 1))
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                             initargs=(spec,)) as pool:
-        try:
-            yield from pool.map(work, paths, chunksize=chunksize)
-        except KeyboardInterrupt:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+    # With fork the workers inherit the parent's engine (rules, data, compiled signatures)
+    # instead of loading everything again.
+    _WORKER_ENGINE = engine if method == "fork" else None
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(spec,)) as pool:
+            try:
+                yield from pool.map(work, paths, chunksize=chunksize)
+            except KeyboardInterrupt:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+    finally:
+        _WORKER_ENGINE = None
 
 
 class Progress:
