@@ -181,7 +181,14 @@ def cmd_check(args: argparse.Namespace) -> int:
                 assert stream is not None
                 for f in result.findings:
                     write_finding_line(f, stream)
-        corpus_findings = engine.finalize(collected)
+        corpus_findings: list[Finding] = []
+        if stream is not None and baseline is None:
+            # Streamed too: a corpus of many duplicates must not pile up its PC206 findings.
+            for f in engine.iter_finalize(collected):
+                tally.add((f,))
+                write_finding_line(f, stream)
+        else:
+            corpus_findings = engine.finalize(collected)
         if baseline is not None:
             corpus_findings = baseline.filter(corpus_findings)
         if corpus_findings:
@@ -193,7 +200,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             findings.extend(corpus_findings)
             findings.sort(key=Finding.sort_key)
         summary = summarize(findings, len(paths)) if keep else tally.summary(len(paths))
-        summary.paths = list(paths)
+        summary.paths = paths
         if args.diff:
             pass  # the diffs were written as each file was done
         elif args.statistics:

@@ -362,13 +362,19 @@ class Engine:
         return self.check_post(self.parse(raw, path))
 
     def finalize(self, collected: Iterable[tuple[str, Any, CorpusItem]]) -> list[Finding]:
-        """The corpus-level pass: findings of corpus rules, from the collected keys."""
+        """The corpus-level pass: findings of corpus rules, from the collected keys, sorted."""
+        findings = list(self.iter_finalize(collected))
+        findings.sort(key=Finding.sort_key)
+        return findings
+
+    def iter_finalize(self, collected: Iterable[tuple[str, Any, CorpusItem]]) -> Iterator[Finding]:
+        """The corpus-level findings one by one, in a deterministic order (not sorted), so
+        a streaming format need not hold them all."""
         if not self.corpus_rules:
-            return []
+            return
         by_code: dict[str, dict[Any, list[CorpusItem]]] = {}
         for code, key, item in collected:
             by_code.setdefault(code, {}).setdefault(key, []).append(item)
-        findings: list[Finding] = []
         for active in self.corpus_rules:
             r = active.rule
             assert isinstance(r, CorpusRule)
@@ -378,14 +384,12 @@ class Engine:
             for item, message in r.finalize(index, active.context):
                 if item.suppressed:
                     continue
-                findings.append(Finding.model_construct(
+                yield Finding.model_construct(
                     code=r.code, rule=r.name, severity=active.severity, message=message,
                     path=item.path, line=item.line, column=item.column, end_line=item.end_line,
                     end_column=item.end_column, field=None, fix=None, context=None,
                     fingerprint=item.fingerprint,
-                ))
-        findings.sort(key=Finding.sort_key)
-        return findings
+                )
 
 
 def _digest(text: str) -> str:

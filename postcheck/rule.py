@@ -101,7 +101,7 @@ class Rule:
         return [s for s in DOC_SECTIONS if f"## {s}" not in self.doc]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CorpusItem:
     """Where one post's corpus key was found (kept for the whole run, so small)."""
 
