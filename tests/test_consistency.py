@@ -348,3 +348,18 @@ def test_strip_outlet_last_character_filter(title: str) -> None:
     unfiltered = OutletNames((n, n.casefold()) for n in sorted(outlets, key=len, reverse=True))
     unfiltered.last = frozenset(title.casefold())  # every character the title can end with
     assert strip_outlet(title, outlets, _DEFAULT_SEPARATORS) == strip_names(title, unfiltered, _DEFAULT_SEPARATORS)
+
+
+def test_site_suffix_fix_also_cuts_the_link_line_that_repeats_the_title() -> None:
+    import postcheck
+
+    text = (
+        '---\ntitle: "印度新增确诊逾4万起 – 法国国际广播电台 - RFI"\ndate: 2020-07-20T10:00:00+08:00\n'
+        "author: 法广\nfrom: https://www.rfi.fr/cn/a\n---\n"
+        "[印度新增确诊逾4万起 – 法国国际广播电台 - RFI](https://www.rfi.fr/cn/a)\n------\n\n"
+        "<div><p>印度卫生部周一公布的数据显示，过去24小时新增确诊病例超过4万起，再创单日新高，累计确诊病例已经超过110万。</p></div>\n"
+    )
+    new, remaining = postcheck.fix_text(text, unsafe=True, config={"select": ["PC404", "PC405"]})
+    assert 'title: "印度新增确诊逾4万起"\n' in new
+    assert "[印度新增确诊逾4万起](https://www.rfi.fr/cn/a)\n" in new
+    assert remaining == []

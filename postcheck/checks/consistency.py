@@ -11,7 +11,7 @@ from typing import Any
 from lxml import etree
 from pydantic import Field
 
-from ..model import Problem
+from ..model import Edit, Fix, Problem
 from ..parse import ParsedPost
 from ..rule import RuleContext, RuleOptions, rule
 from ._outlet import TitleSeparators, headline, headline_end, strip_outlet
@@ -346,6 +346,13 @@ def title_site_suffix(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Probl
     start, stop = source.range(end, len(title))
     fix = source.fix(post, [(end, len(title), "")], applicability="unsafe",
                      description=f"remove {suffix.strip()!r} from the title")
+    link = post.scaffold
+    if fix is not None and link.link_text == title and link.link_text_span is not None:
+        # The link line repeats the title: cut the same suffix there, or the fix would
+        # leave the two disagreeing (a new PC405).
+        link_start, link_end = link.link_text_span
+        fix = Fix(applicability=fix.applicability, description=f"{fix.description} and the link line",
+                  edits=(*fix.edits, Edit(start=link_start + end, end=link_end, replacement="")))
     yield Problem(start, stop, f"title ends with the outlet's name {suffix!r}", field="title", fix=fix)
 
 
