@@ -9,9 +9,7 @@ structure rules report.
 
 from __future__ import annotations
 
-import json
 import re
-import tomllib
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,45 +17,14 @@ from datetime import datetime
 from itertools import accumulate
 from typing import Any
 
-import yaml
 from lxml import etree
 from pydantic import BaseModel, ValidationError
 
+from ._frontmatter import split_front_matter
 from ._html import HtmlIndex
 from .model import Post
 
 __all__ = ["Limits", "ParseIssue", "ParsedPost", "parse_bytes", "parse_text"]
-
-try:  # the C loader is several times faster; fall back when libyaml is absent
-    _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
-except AttributeError:  # pragma: no cover - depends on the PyYAML build
-    _BaseLoader = yaml.SafeLoader
-
-
-class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
-    """Safe loader that leaves timestamps as strings, for pydantic to validate."""
-
-
-def _construct_timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
-    return loader.construct_scalar(node)  # type: ignore[arg-type]
-
-
-_MAX_INT_DIGITS = 4000
-
-
-def _construct_bounded_int(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
-    text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
-    if len(text) > _MAX_INT_DIGITS:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"integer of {len(text)} digits is too large", node.start_mark
-        )
-    return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)  # type: ignore[arg-type]
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
-_Loader.add_constructor("tag:yaml.org,2002:int", _construct_bounded_int)
-
-_STR_TAG = "tag:yaml.org,2002:str"
 
 
 @dataclass(frozen=True)
@@ -102,11 +69,6 @@ class Scaffold:
 
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
-_YAML_OPEN = re.compile(r"---[ \t]*(?:\r\n|\r|\n)")
-_YAML_CLOSE = re.compile(r"(?:\r\n|\r|\n)(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n|\Z)")
-_TOML_OPEN = re.compile(r"\+\+\+[ \t]*(?:\r\n|\r|\n)")
-_TOML_CLOSE = re.compile(r"(?:\r\n|\r|\n)\+\+\+[ \t]*(?:\r\n|\r|\n|\Z)")
-_JSON_CLOSE = re.compile(r"(?:\r\n|\r|\n)\}[ \t]*(?:\r\n|\r|\n|\Z)")
 _TIMESTAMP_COMMENT = re.compile(r"[ \t\r\n]*<!--[ \t]*(\d{9,13})[ \t]*-->")
 _UNDERLINE = re.compile(r"(?:-{2,}|={2,})[ \t]*(?:\r\n|\r|\n|\Z)")
 _BLANK_LINES = re.compile(r"(?:[ \t]*(?:\r\n|\r|\n))*")
@@ -154,6 +116,9 @@ class ParsedPost:
         self._html_index: HtmlIndex | None = None
         self._visible_text: str | None = None
         self._field_cache: dict[str, Any] = {}
+
+    def add_issue(self, code: str, message: str, start: int, end: int, field: str | None = None) -> None:
+        self.issues.append(ParseIssue(code, message, start, end, field))
 
     # -- positions -----------------------------------------------------------------
 
@@ -584,335 +549,8 @@ def parse_text(
         post.readable = False
         post.issues.append(ParseIssue("PC001", f"text of {len(text):,} characters is over the limit", 0, 0))
         return post
-    _split_front_matter(post)
+    split_front_matter(post)
     return post
-
-
-def _split_front_matter(post: ParsedPost) -> None:
-    text = post.text
-    start = 1 if post.has_bom else 0
-    if text.startswith("---", start):
-        opening = _YAML_OPEN.match(text, start)
-        if opening is None:
-            rest = text[start + 3 :].strip(" \t\r\n")
-            if rest == "" or rest.startswith("-"):
-                _issue(post, "PC003", "front matter is opened with '---' but never closed", start, start + 3)
-                post.body_start = len(text)
-                return
-            post.body_start = start  # '---text': not a front-matter fence
-            _issue(post, "PC002", "no front matter: the file does not start with a '---' line", start, start)
-            return
-        close = _YAML_CLOSE.search(text, opening.end() - 1)
-        if close is None:
-            _issue(post, "PC003", "front matter is opened with '---' but never closed", start, opening.end())
-            post.body_start = len(text)
-            return
-        fm_start = opening.end()
-        fm_end = max(fm_start, close.start() + (len(close.group(0)) - len(close.group(0).lstrip("\r\n"))))
-        post.fm_format = "yaml"
-        post.fm_span = (fm_start, fm_end)
-        post.body_start = close.end()
-        _load_yaml(post, fm_start, fm_end)
-        return
-    if text.startswith("+++", start):
-        opening = _TOML_OPEN.match(text, start)
-        close = _TOML_CLOSE.search(text, opening.end() - 1) if opening else None
-        if opening is None or close is None:
-            _issue(post, "PC003", "front matter is opened with '+++' but never closed", start, start + 3)
-            post.body_start = len(text)
-            return
-        fm_start = opening.end()
-        fm_end = max(fm_start, close.start() + (len(close.group(0)) - len(close.group(0).lstrip("\r\n"))))
-        post.fm_format = "toml"
-        post.fm_span = (fm_start, fm_end)
-        post.body_start = close.end()
-        _load_toml(post, fm_start, fm_end)
-        return
-    if text.startswith("{", start) and text[start + 1 : start + 2] in ("\n", "\r", " ", "\t", '"'):
-        close = _JSON_CLOSE.search(text, start)
-        if close is not None:
-            fm_end = close.start() + len(close.group(0).rstrip("\r\n \t"))
-            post.fm_format = "json"
-            post.fm_span = (start, fm_end)
-            post.body_start = close.end()
-            _load_json(post, start, fm_end)
-            return
-    _issue(post, "PC002", "no front matter: the file does not start with a '---' line", start, start)
-
-
-def _issue(post: ParsedPost, code: str, message: str, start: int, end: int, field: str | None = None) -> None:
-    post.issues.append(ParseIssue(code, message, start, end, field))
-
-
-def _deep_yaml_suspected(fm: str) -> bool:
-    """Cheap bound: can this text nest deeper than the composer should recurse?"""
-    brackets = fm.count("[") + fm.count("{")
-    if brackets > 32:
-        return True
-    return bool(re.search(r"^[ \t]{64}|(?:[-?:][ \t]+){16}", fm, re.MULTILINE))
-
-
-def _yaml_depth_ok(fm: str, limit: int) -> tuple[bool, Any]:  # Any: a pure-Python or a C mark
-    depth = 0
-    for event in yaml.parse(fm, Loader=_Loader):
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth > limit:
-                return False, event.start_mark
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
-        elif isinstance(event, yaml.AliasEvent):
-            return False, event.start_mark
-    return True, None
-
-
-def _load_yaml(post: ParsedPost, fm_start: int, fm_end: int) -> None:
-    fm = post.text[fm_start:fm_end]
-    limits = post.limits
-    if len(fm) > limits.max_front_matter_chars:
-        _issue(post, "PC003", f"front matter of {len(fm):,} characters is over the "
-               f"{limits.max_front_matter_chars:,}-character limit", fm_start, fm_start)
-        return
-    try:
-        if _deep_yaml_suspected(fm):
-            ok, mark = _yaml_depth_ok(fm, limits.max_yaml_depth)
-            if not ok:
-                where = fm_start + (mark.index if mark is not None else 0)
-                _issue(post, "PC003", f"front matter nests deeper than {limits.max_yaml_depth} levels "
-                       "or uses aliases", where, where)
-                return
-        loader = _Loader(fm)
-        try:
-            node = loader.get_single_node()
-            if node is None:
-                post.fields = {}
-                post.front_matter_ok = True
-                return
-            if not _check_yaml_nodes(post, node, fm_start):
-                return
-            data = _construct(loader, node)
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = fm_start + (mark.index if mark is not None else 0)
-        problem = exc.problem or "YAML error"
-        if exc.context:
-            problem = f"{problem} ({exc.context})"
-        _issue(post, "PC003", f"invalid YAML: {problem}", where, where)
-        return
-    except (yaml.YAMLError, ValueError, RecursionError, MemoryError) as exc:
-        _issue(post, "PC003", f"invalid YAML: {type(exc).__name__}: {exc}"[:300], fm_start, fm_start)
-        return
-    if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__} scalar"
-        _issue(post, "PC003", f"front matter is {kind}, not a mapping of keys to values", fm_start, fm_end)
-        return
-    post.fields = {k: v for k, v in data.items() if isinstance(k, str)}
-    post.front_matter_ok = True
-
-
-_SEQ_TAG = "tag:yaml.org,2002:seq"
-_MAP_TAG = "tag:yaml.org,2002:map"
-
-
-class _NotPlain(Exception):
-    """The document uses merge keys or collection tags: let PyYAML construct it."""
-
-
-def _construct(loader: yaml.SafeLoader, root: yaml.Node) -> Any:
-    """Construct the checked node tree; plain strings, lists and mappings without
-    PyYAML's generic machinery (about 3x faster), anything else through it."""
-
-    def build(node: yaml.Node) -> Any:
-        cls = node.__class__
-        if cls is yaml.ScalarNode:
-            if node.tag == _STR_TAG:
-                return node.value
-            return loader.construct_object(node, deep=True)  # type: ignore[arg-type]
-        if cls is yaml.SequenceNode and node.tag == _SEQ_TAG:
-            return [build(child) for child in node.value]
-        if cls is yaml.MappingNode and node.tag == _MAP_TAG:
-            result = {}
-            for key_node, value_node in node.value:
-                if key_node.tag != _STR_TAG:
-                    raise _NotPlain
-                result[key_node.value] = build(value_node)
-            return result
-        raise _NotPlain
-
-    try:
-        return build(root)
-    except _NotPlain:
-        return loader.construct_document(root)
-
-
-def _check_yaml_nodes(post: ParsedPost, root: yaml.Node, fm_start: int) -> bool:
-    """Reject aliases, over-deep nesting, duplicate and non-string keys; record key spans.
-
-    Runs on every post, so scalars are handled inline and only collections are stacked.
-    """
-    limit = post.limits.max_yaml_depth
-    seen: set[int] = set()
-    ok = True
-    mapping_node, sequence_node, scalar_node = yaml.MappingNode, yaml.SequenceNode, yaml.ScalarNode
-    spans = post._key_spans
-
-    def alias_at(node: yaml.Node) -> bool:
-        where = fm_start + node.start_mark.index
-        _issue(post, "PC003", "front matter uses a YAML alias; aliases are not allowed", where, where)
-        return False
-
-    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if id(node) in seen:
-            return alias_at(node)
-        seen.add(id(node))
-        cls = node.__class__
-        if cls is scalar_node:
-            continue
-        if depth > limit:
-            where = fm_start + node.start_mark.index
-            _issue(post, "PC003", f"front matter nests deeper than {limit} levels", where, where)
-            return False
-        if cls is mapping_node:
-            keys: set[Any] = set()
-            for key_node, value_node in node.value:
-                if key_node.__class__ is not scalar_node or key_node.tag != _STR_TAG:
-                    where = fm_start + key_node.start_mark.index
-                    shown = key_node.value if key_node.__class__ is scalar_node else "?"
-                    kind = key_node.tag.rsplit(":", 1)[-1]
-                    _issue(post, "PC003",
-                           f"key {shown!r} is not a string (YAML reads it as {kind}); quote it",
-                           where, fm_start + key_node.end_mark.index)
-                    ok = False
-                    if key_node.__class__ is not scalar_node:
-                        stack.append((key_node, depth + 1))
-                elif key_node.value in keys:
-                    where = fm_start + key_node.start_mark.index
-                    _issue(post, "PC003", f"duplicate key {key_node.value!r}", where,
-                           fm_start + key_node.end_mark.index, field=key_node.value)
-                    ok = False
-                else:
-                    keys.add(key_node.value)
-                    if node is root:
-                        spans[key_node.value] = (
-                            fm_start + key_node.start_mark.index,
-                            fm_start + key_node.end_mark.index,
-                            fm_start + value_node.start_mark.index,
-                            fm_start + value_node.end_mark.index,
-                        )
-                if id(key_node) in seen:
-                    return alias_at(key_node)
-                seen.add(id(key_node))
-                if value_node.__class__ is scalar_node:
-                    if id(value_node) in seen:
-                        return alias_at(value_node)
-                    seen.add(id(value_node))
-                else:
-                    stack.append((value_node, depth + 1))
-        elif cls is sequence_node:
-            for child in node.value:
-                if child.__class__ is scalar_node:
-                    if id(child) in seen:
-                        return alias_at(child)
-                    seen.add(id(child))
-                else:
-                    stack.append((child, depth + 1))
-    return ok
-
-
-_TOML_KEY = re.compile(r'^[ \t]*("?)([A-Za-z0-9_-]+)\1[ \t]*=[ \t]*', re.MULTILINE)
-
-
-def _load_toml(post: ParsedPost, fm_start: int, fm_end: int) -> None:
-    if _too_long(post, fm_start, fm_end):
-        return
-    fm = post.text[fm_start:fm_end]
-    try:
-        data = tomllib.loads(fm)
-    except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        col = getattr(exc, "colno", None)
-        where = fm_start
-        if line:
-            where = fm_start + _offset_of_line_col(fm, line, col or 1)
-        _issue(post, "PC003", f"invalid TOML: {str(exc).split(' (at ')[0]}", where, where)
-        return
-    post.fields = data
-    post.front_matter_ok = True
-    for m in _TOML_KEY.finditer(fm):
-        if m.group(2) in data and m.group(2) not in post._key_spans:
-            nl = fm.find("\n", m.end())
-            end = len(fm) if nl < 0 else nl
-            post._key_spans[m.group(2)] = (fm_start + m.start(2), fm_start + m.end(2),
-                                           fm_start + m.end(), fm_start + end)
-
-
-def _offset_of_line_col(text: str, line: int, col: int) -> int:
-    starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
-    line = min(max(line, 1), len(starts))
-    return min(starts[line - 1] + col - 1, len(text))
-
-
-def _too_long(post: ParsedPost, fm_start: int, fm_end: int) -> bool:
-    limit = post.limits.max_front_matter_chars
-    if fm_end - fm_start <= limit:
-        return False
-    _issue(post, "PC003", f"front matter of {fm_end - fm_start:,} characters is over the {limit:,}-character "
-           "limit", fm_start, fm_start)
-    return True
-
-
-def _load_json(post: ParsedPost, fm_start: int, fm_end: int) -> None:
-    if _too_long(post, fm_start, fm_end):
-        return
-    fm = post.text[fm_start:fm_end]
-
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for k, v in pairs:
-            if k in result:
-                raise ValueError(f"duplicate key {k!r}")
-            result[k] = v
-        return result
-
-    try:
-        data = json.loads(fm, object_pairs_hook=no_duplicates)
-    except json.JSONDecodeError as exc:
-        _issue(post, "PC003", f"invalid JSON front matter: {exc.msg}", fm_start + exc.pos, fm_start + exc.pos)
-        return
-    except (ValueError, RecursionError) as exc:
-        _issue(post, "PC003", f"invalid JSON front matter: {exc}", fm_start, fm_start)
-        return
-    if not isinstance(data, dict):
-        _issue(post, "PC003", "front matter is not a mapping of keys to values", fm_start, fm_end)
-        return
-    post.fields = data
-    post.front_matter_ok = True
-    # Keys in file order, each searched after the previous one: one pass over the text
-    # (a search of the whole text per key was quadratic for thousands of keys).
-    cursor = 0
-    misses = 0
-    for key in data:
-        quoted = json.dumps(key, ensure_ascii=False)
-        at = fm.find(quoted, cursor)
-        while at >= 0:
-            m = _JSON_COLON.match(fm, at + len(quoted))
-            if m is not None:
-                post._key_spans[key] = (fm_start + at + 1, fm_start + at + len(quoted) - 1,
-                                        fm_start + m.end(), fm_start + m.end())
-                cursor = m.end()
-                break
-            at = fm.find(quoted, at + 1)
-        else:
-            misses += 1  # written with other escapes: no span, the finding goes to the fence
-            if misses > 8:
-                break
-
-
-_JSON_COLON = re.compile(r"[ \t\r\n]*:[ \t\r\n]*")
 
 
 def iter_issues(post: ParsedPost, code: str) -> Iterator[ParseIssue]:
