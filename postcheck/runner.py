@@ -118,8 +118,15 @@ def _ignored(ignores: Sequence[_GitIgnore], rel: str, is_dir: bool) -> bool:
     return verdict
 
 
-def _matches_any(rel: str, name: str, patterns: Sequence[str]) -> bool:
-    return any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(name, p) for p in patterns)
+class _Globs:
+    """Glob patterns matched against a relative path or a bare name, compiled into one regex."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        self.regex = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)) if patterns else None
+
+    def match(self, rel: str, name: str) -> bool:
+        regex = self.regex
+        return regex is not None and (regex.match(name) is not None or regex.match(rel) is not None)
 
 
 def _display(base: str, rel: str) -> str:
@@ -132,8 +139,8 @@ def discover(paths: Sequence[str], config: Config) -> tuple[list[str], list[str]
     """Files to check (sorted, unique) and error messages for paths that do not exist."""
     found: dict[str, None] = {}
     errors: list[str] = []
-    include = config.include
-    exclude = config.exclude
+    include = _Globs(config.include)
+    exclude = _Globs(config.exclude)
     for given in paths or ["."]:
         if os.path.isfile(given):
             found.setdefault(given, None)
@@ -144,37 +151,39 @@ def discover(paths: Sequence[str], config: Config) -> tuple[list[str], list[str]
             else:
                 errors.append(f"{given}: no such file or folder")
             continue
-        ignores: list[_GitIgnore] = []
-        for dirpath, dirnames, filenames in os.walk(given, followlinks=False):
-            rel_dir = os.path.relpath(dirpath, given)
-            rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")
-            ignores = [g for g in ignores if rel_dir == g.base or rel_dir.startswith(g.base + "/")
-                       or g.base == ""]
-            if config.respect_gitignore and ".gitignore" in filenames:
+        # A scandir walk: DirEntry knows regular files and folders without a stat per file.
+        stack: list[tuple[str, str, list[_GitIgnore]]] = [(given, "", [])]
+        while stack:
+            dirpath, rel_dir, inherited = stack.pop()
+            try:
+                with os.scandir(dirpath) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+            except OSError:
+                continue
+            ignores = inherited
+            if config.respect_gitignore and any(e.name == ".gitignore" for e in entries):
                 try:
                     with open(os.path.join(dirpath, ".gitignore"), encoding="utf-8", errors="replace") as fh:
-                        ignores.append(_GitIgnore(rel_dir, fh.readlines()))
+                        ignores = [*inherited, _GitIgnore(rel_dir, fh.readlines())]
                 except OSError:
                     pass
-
-            keep = []
-            for d in sorted(dirnames):
-                rel = f"{rel_dir}/{d}" if rel_dir else d
-                if d in ALWAYS_EXCLUDED or _matches_any(rel, d, exclude) or _ignored(ignores, rel, True):
+            for entry in entries:
+                name = entry.name
+                rel = f"{rel_dir}/{name}" if rel_dir else name
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        if name in ALWAYS_EXCLUDED or exclude.match(rel, name) or _ignored(ignores, rel, True):
+                            continue
+                        stack.append((entry.path, rel, ignores))
+                        continue
+                    if not include.match(rel, name) or exclude.match(rel, name) or _ignored(ignores, rel, False):
+                        continue
+                    # Symlinked folders are never followed (no loops, no escaping the tree); a
+                    # broken symlink or a special file is not a post.
+                    if not entry.is_file(follow_symlinks=True):
+                        continue
+                except OSError:
                     continue
-                if os.path.islink(os.path.join(dirpath, d)):
-                    continue  # never follow symlinked folders: no loops, no escaping the tree
-                keep.append(d)
-            dirnames[:] = keep
-            for f in sorted(filenames):
-                rel = f"{rel_dir}/{f}" if rel_dir else f
-                full = os.path.join(dirpath, f)
-                if not _matches_any(rel, f, include):
-                    continue
-                if _matches_any(rel, f, exclude) or _ignored(ignores, rel, False):
-                    continue
-                if not os.path.isfile(full):
-                    continue  # a broken symlink or a special file
                 found.setdefault(_display(given, rel.replace("/", os.sep)), None)
     return sorted(found), errors
 

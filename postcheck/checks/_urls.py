@@ -13,8 +13,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
-from w3lib.url import canonicalize_url
-
 from ..data import RuleData, SiteProfile
 from ..parse import ParsedPost
 
@@ -285,6 +283,8 @@ def normalize_url(url: str, *, scheme: bool = True) -> str:
     text = url.strip()
     if not (text.isascii() and _ALREADY_CANONICAL.fullmatch(text) and _plain_authority(text)):
         try:
+            from w3lib.url import canonicalize_url  # imports urllib.request: only when needed
+
             text = canonicalize_url(text)
         except (ValueError, UnicodeError):
             pass

@@ -12,8 +12,6 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ftfy import badness
-
 from ..model import Edit, Fix, Problem
 from ..parse import ParsedPost
 from ..rule import RuleContext, rule
@@ -91,6 +89,13 @@ _MOJIBAKE = re.compile(f"(\ufffd+)|(锟斤拷)|({_LEAD_CONTINUATION})")
 # character-class scan instead of three alternatives tried at every position.
 _LATIN_PAIR = re.compile(_LEAD_CONTINUATION)
 _WINDOW = 12
+def _is_bad(window: str) -> bool:
+    # ftfy takes ~40 ms to import; most runs never reach a pre-signal, so import on first use.
+    from ftfy import badness
+
+    return bool(badness.is_bad(window))
+
+
 # ftfy is the slow part: past this many pre-signals in one file, the verdict is in.
 _MAX_FTFY_CALLS = 200
 
@@ -117,7 +122,7 @@ def _mojibake_hits(text: str, start: int) -> Iterator[tuple[int, int, str]]:
         elif budget > 0:
             budget -= 1
             window = text[max(start, a - _WINDOW) : b + _WINDOW]
-            if badness.is_bad(window):
+            if _is_bad(window):
                 yield a, b, f"UTF-8 read as Latin-1/CP1252 ({text[a:b]!r})"
 
 
