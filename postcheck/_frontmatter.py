@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -61,6 +62,19 @@ _TOML_CLOSE = re.compile(r"(?:\r\n|\r|\n)\+\+\+[ \t]*(?:\r\n|\r|\n|\Z)")
 _JSON_CLOSE = re.compile(r"(?:\r\n|\r|\n)\}[ \t]*(?:\r\n|\r|\n|\Z)")
 
 
+def _fenced(post: ParsedPost, fmt: str, opening: re.Match[str], close: re.Match[str],
+            load: Callable[[ParsedPost, int, int], None]) -> None:
+    """Record a fenced front matter (the text between the fence lines, its final newline
+    included) and load it."""
+    fm_start = opening.end()
+    newline = len(close.group(0)) - len(close.group(0).lstrip("\r\n"))
+    fm_end = max(fm_start, close.start() + newline)
+    post.fm_format = fmt
+    post.fm_span = (fm_start, fm_end)
+    post.body_start = close.end()
+    load(post, fm_start, fm_end)
+
+
 def split_front_matter(post: ParsedPost) -> None:
     """Find the front matter of ``post.text``, load it, and record key spans and issues."""
     text = post.text
@@ -81,12 +95,7 @@ def split_front_matter(post: ParsedPost) -> None:
             _issue(post, "PC003", "front matter is opened with '---' but never closed", start, opening.end())
             post.body_start = len(text)
             return
-        fm_start = opening.end()
-        fm_end = max(fm_start, close.start() + (len(close.group(0)) - len(close.group(0).lstrip("\r\n"))))
-        post.fm_format = "yaml"
-        post.fm_span = (fm_start, fm_end)
-        post.body_start = close.end()
-        _load_yaml(post, fm_start, fm_end)
+        _fenced(post, "yaml", opening, close, _load_yaml)
         return
     if text.startswith("+++", start):
         opening = _TOML_OPEN.match(text, start)
@@ -95,12 +104,7 @@ def split_front_matter(post: ParsedPost) -> None:
             _issue(post, "PC003", "front matter is opened with '+++' but never closed", start, start + 3)
             post.body_start = len(text)
             return
-        fm_start = opening.end()
-        fm_end = max(fm_start, close.start() + (len(close.group(0)) - len(close.group(0).lstrip("\r\n"))))
-        post.fm_format = "toml"
-        post.fm_span = (fm_start, fm_end)
-        post.body_start = close.end()
-        _load_toml(post, fm_start, fm_end)
+        _fenced(post, "toml", opening, close, _load_toml)
         return
     if text.startswith("{", start) and text[start + 1 : start + 2] in ("\n", "\r", " ", "\t", '"'):
         close = _JSON_CLOSE.search(text, start)
