@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from .config import Config, ConfigError
 from .data import DataError, RuleData, load_rule_data
-from .model import Finding, Post, Problem, Severity
+from .model import Finding, Post, Problem, Severity, fast_construct
 from .parse import Limits, ParsedPost, parse_bytes, parse_text
 from .rule import CorpusItem, CorpusRule, PluginError, Rule, RuleContext, load_rules
 
@@ -342,21 +342,21 @@ class Engine:
         fingerprint = problem.fingerprint
         if fingerprint is None:
             fingerprint = _digest(post.text[problem.start : problem.end] or problem.message)
-        return Finding.model_construct(
-            code=active.rule.code,
-            rule=active.rule.name,
-            severity=active.severity,
-            message=problem.message,
-            path=post.path,
-            line=line,
-            column=col,
-            end_line=end_line,
-            end_column=end_col,
-            field=problem.field,
-            fix=problem.fix,
-            context=problem.context,
-            fingerprint=fingerprint,
-        )
+        return fast_construct(Finding, {  # type: ignore[no-any-return]
+            "code": active.rule.code,
+            "rule": active.rule.name,
+            "severity": active.severity,
+            "message": problem.message,
+            "path": post.path,
+            "line": line,
+            "column": col,
+            "end_line": end_line,
+            "end_column": end_col,
+            "field": problem.field,
+            "fix": problem.fix,
+            "context": problem.context,
+            "fingerprint": fingerprint,
+        })
 
     def check_bytes(self, raw: bytes | str, path: str | None = None) -> FileResult:
         return self.check_post(self.parse(raw, path))

@@ -194,3 +194,31 @@ class Post(BaseModel):
     tags: list[str] | None = None
     categories: list[str] | None = None
     layout: str | None = None
+
+
+def _plain(cls: type[Any], fields: tuple[str, ...]) -> bool:
+    """Whether ``cls`` can be built from its ``__dict__`` alone, as ``model_construct`` would."""
+    return (tuple(cls.__pydantic_fields__) == fields and not cls.__pydantic_post_init__
+            and not cls.__pydantic_root_model__ and cls.model_config.get("extra") != "allow"
+            and cls.__new__ is object.__new__ and not cls.__private_attributes__)
+
+
+# model_construct costs ~7 us a call (alias and default handling for every field); a warm
+# run builds tens of thousands of models, so when the classes are plain pydantic models
+# they are built the way model_construct ends up building them, directly.
+_FAST_MODELS = (_plain(Finding, tuple(Finding.model_fields)) and _plain(Fix, ("applicability", "description", "edits"))
+                and _plain(Edit, ("start", "end", "replacement")))
+_new = object.__new__
+_set = object.__setattr__
+
+
+def fast_construct(cls: type[Any], values: dict[str, Any]) -> Any:
+    """``cls.model_construct(**values)`` for values that are already valid, ~10x cheaper."""
+    if not _FAST_MODELS:
+        return cls.model_construct(**values)
+    m = _new(cls)
+    _set(m, "__dict__", values)
+    _set(m, "__pydantic_fields_set__", set(values))
+    _set(m, "__pydantic_extra__", None)
+    _set(m, "__pydantic_private__", None)
+    return m
