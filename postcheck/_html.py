@@ -336,12 +336,12 @@ class HtmlIndex:
         """Start tags whose start lies in [start, end)."""
         if self._starts is None:
             self._starts = [t.start for t in self.tags]
-        lo = bisect_left(self._starts, start)
+        tags = self.tags
+        index = bisect_left(self._starts, start)
         result = []
-        for tag in self.tags[lo:]:
-            if tag.start >= end:
-                break
-            result.append(tag)
+        while index < len(tags) and tags[index].start < end:  # no slice: a copy per call is quadratic
+            result.append(tags[index])
+            index += 1
         return result
 
 

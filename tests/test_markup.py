@@ -389,3 +389,16 @@ def test_hostile_input_is_linear() -> None:
     findings(CODES, post(body))
     assert time.perf_counter() - start < 5
     assert re.compile("x")  # keep the import used
+
+
+def test_thousands_of_sibling_slots_cost_linear_time() -> None:
+    # Sorting slots by sibling index (parent.index per slot) once made this quadratic:
+    # 150,000 slots did not finish in two minutes. The bound is only a hang guard.
+    import time
+
+    body = '<div id="dfp-ad-x"></div>' * 30000
+    start = time.perf_counter()
+    found = findings("PC301", post(body))
+    assert time.perf_counter() - start < 30
+    assert len(found) == 30000
+    assert all(f.fix is not None for f in found[:10])

@@ -13,6 +13,7 @@ elements a rule may report, and everything else is decided from memoised lookups
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -261,15 +262,15 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
 _KIND_LIMIT = 200_000
 
 
-def _document_key(el: etree._Element) -> tuple[int, ...]:
-    """Sibling indices from the root: sorting by them is document order."""
-    path: list[int] = []
-    parent = el.getparent()
-    while parent is not None:
-        path.append(parent.index(el))
-        el, parent = parent, parent.getparent()
-    path.reverse()
-    return tuple(path)
+def _document_order(elements: Iterable[etree._Element]) -> dict[etree._Element, int]:
+    """Position of every element of the tree in document order, built in one pass.
+
+    (Sibling indices per element would cost a scan of the siblings each: quadratic on a
+    body of thousands of sibling ad slots.)"""
+    first = next(iter(elements), None)
+    if first is None:
+        return {}
+    return {el: i for i, el in enumerate(first.getroottree().getroot().iter())}
 
 
 def _empty_roots(walk: _Walk, maybe: list[etree._Element], result: Scan) -> None:
@@ -418,7 +419,11 @@ def _units(walk: _Walk, matches: dict[etree._Element, tuple[str, Signature | Non
            resort: bool, result: Scan) -> None:
     """Matched elements in document order, outermost first; one inside a unit is part of it."""
     found: set[etree._Element] = set()
-    nodes = sorted(matches, key=_document_key) if resort else list(matches)
+    if resort:
+        order = _document_order(matches)
+        nodes = sorted(matches, key=order.__getitem__)
+    else:
+        nodes = list(matches)
     for node in nodes:
         parent = node.getparent()
         inside = False
@@ -494,7 +499,8 @@ def _expand(walk: _Walk, result: Scan) -> None:
             changed = True
     units = list(by_el.values())
     if len(units) > 1:
-        units.sort(key=lambda u: _document_key(u.element.el))
+        order = _document_order(u.element.el for u in units)
+        units.sort(key=lambda u: order[u.element.el])
     result.units = _merge_copies(units)
 
 
