@@ -78,7 +78,9 @@ def main() -> int:
         return 0
 
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from _common import DEFAULT_OUT, best_of, empty_folder, postcheck_cmd
+    from _common import DEFAULT_OUT, best_of, compile_bytecode, empty_folder, postcheck_cmd
+
+    compile_bytecode()
 
     empty = empty_folder(DEFAULT_OUT)
     extra = ["--select", a.select] if a.select else []

@@ -37,6 +37,7 @@ from _common import (  # noqa: E402 - after the path set-up
     Sample,
     best_of,
     build_corpus,
+    compile_bytecode,
     empty_folder,
     load_average,
     postcheck_cmd,
@@ -100,6 +101,7 @@ def main() -> int:
     cwd = a.out  # no pyproject.toml / postcheck.toml above it, so postcheck runs with its defaults
 
     t0 = time.perf_counter()
+    compile_bytecode()
     big = build_corpus(a.posts, a.out, a.source)
     small = build_corpus(small_n, a.out, a.source) if "memory" in parts else None
     tool = build_corpus(tool_n, a.out, a.source, globbable=True) if "tools" in parts else None

@@ -210,6 +210,8 @@ class Engine:
             severity = rc.severity if rc and rc.severity else r.severity
             self.active.append(ActiveRule(r, severity, ctx))
         self.corpus_rules = [a for a in self.active if isinstance(a.rule, CorpusRule)]
+        self._plan: tuple[list[ActiveRule], list[tuple[ActiveRule, Any, RuleContext[Any], CorpusRule | None]]] = \
+            (self.active, [])
         self._unused_rule = next((a for a in self.active if a.rule.code == UNUSED_SUPPRESSION), None) \
             if config.report_unused_suppressions else None
         self.per_file_ignores = [
@@ -293,18 +295,19 @@ class Engine:
 
         filtering = bool(ignored) or suppressions is not None
         readable = post.readable
-        for active in self.active:
-            r = active.rule
-            if not readable and r.code != "PC001":
+        make = self._finding
+        for active, check, context, corpus_rule in self._steps():
+            if not readable and active.rule.code != "PC001":
                 continue
             try:
-                for problem in r.check(post, active.context):
-                    finding = self._finding(post, active, problem)
+                for problem in check(post, context):
+                    finding = make(post, active, problem)
                     if not filtering or not dropped(finding.code, finding.line):
                         findings.append(finding)
             except Exception as exc:  # noqa: BLE001 - one broken rule must not stop the run
-                findings.append(_internal_error(post, r, exc))
-            if readable and isinstance(r, CorpusRule):
+                findings.append(_internal_error(post, active.rule, exc))
+            if readable and corpus_rule is not None:
+                r = corpus_rule
                 try:
                     collected = r.collect(post, active.context)
                 except Exception as exc:  # noqa: BLE001
@@ -324,6 +327,16 @@ class Engine:
                     findings.append(finding)
         findings.sort(key=Finding.sort_key)
         return FileResult(post.path or "<text>", findings, corpus)
+
+    def _steps(self) -> list[tuple[ActiveRule, Any, RuleContext[Any], CorpusRule | None]]:
+        """What check_post runs for each active rule, looked up once rather than per post
+        (and again if ``active`` is replaced, as bench/profile_rules.py does)."""
+        source, steps = self._plan
+        if source is not self.active or len(steps) != len(source):
+            steps = [(a, a.rule.check, a.context, a.rule if isinstance(a.rule, CorpusRule) else None)
+                     for a in self.active]
+            self._plan = (self.active, steps)
+        return steps
 
     def _unused_suppressions(self, suppressions: Suppressions) -> Iterator[Problem]:
         """PC010: suppressions that dropped nothing, for codes this run could have reported."""
@@ -384,12 +397,12 @@ class Engine:
             for item, message in r.finalize(index, active.context):
                 if item.suppressed:
                     continue
-                yield Finding.model_construct(
-                    code=r.code, rule=r.name, severity=active.severity, message=message,
-                    path=item.path, line=item.line, column=item.column, end_line=item.end_line,
-                    end_column=item.end_column, field=None, fix=None, context=None,
-                    fingerprint=item.fingerprint,
-                )
+                yield fast_construct(Finding, {
+                    "code": r.code, "rule": r.name, "severity": active.severity, "message": message,
+                    "path": item.path, "line": item.line, "column": item.column, "end_line": item.end_line,
+                    "end_column": item.end_column, "field": None, "fix": None, "context": None,
+                    "fingerprint": item.fingerprint,
+                })
 
 
 def _digest(text: str) -> str:

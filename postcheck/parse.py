@@ -115,6 +115,7 @@ class ParsedPost:
         self.long_nodes: list[tuple[int, int, str]] = []
         self._html_index: HtmlIndex | None = None
         self._visible_text: str | None = None
+        self._visible_count: tuple[int, int] | None = None  # (count, the limit it was counted to)
         self._field_cache: dict[str, Any] = {}
 
     def add_issue(self, code: str, message: str, start: int, end: int, field: str | None = None) -> None:
@@ -278,6 +279,15 @@ class ParsedPost:
 
     def visible_chars(self, limit: int) -> int:
         """Non-whitespace characters of the visible text, counted up to ``limit``."""
+        counted = self._visible_count
+        if counted is None or (counted[0] >= counted[1] and limit > counted[1]):
+            # Counted a little past the largest limit asked so far: PC006 asks for 1 and
+            # PC007 for 50, and one walk of the tree then answers both.
+            upto = max(limit, 64)
+            counted = self._visible_count = (self._count_visible(upto), upto)
+        return min(counted[0], limit)
+
+    def _count_visible(self, limit: int) -> int:
         if self._visible_text is not None:
             return min(len("".join(self._visible_text.split())), limit)
         count = 0

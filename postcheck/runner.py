@@ -214,7 +214,21 @@ def _read(engine: Engine, path: str) -> bytes:
 
 def read_and_check(engine: Engine, path: str) -> FileResult:
     """Read one file and check it; an unreadable file becomes a PC001 finding."""
-    return _read_and_check_digest(engine, path)[0]
+    try:
+        raw = _read(engine, path)
+    except OSError as exc:
+        return _unreadable(engine, path, exc)
+    return engine.check_bytes(raw, path)
+
+
+def _unreadable(engine: Engine, path: str, exc: OSError) -> FileResult:
+    finding = Finding.model_construct(
+        code="PC001", rule="unreadable-file", severity=Severity.ERROR,
+        message=f"cannot read file: {exc.strerror or exc}", path=path, line=1, column=1, end_line=1,
+        end_column=1, field=None, fix=None, context=None, fingerprint="unreadable",
+    )
+    selected = any(a.rule.code == "PC001" for a in engine.active)
+    return FileResult(path, [finding] if selected else [])
 
 
 def _read_and_check_digest(engine: Engine, path: str) -> tuple[FileResult, str | None]:
@@ -224,13 +238,7 @@ def _read_and_check_digest(engine: Engine, path: str) -> tuple[FileResult, str |
     try:
         raw = _read(engine, path)
     except OSError as exc:
-        finding = Finding.model_construct(
-            code="PC001", rule="unreadable-file", severity=Severity.ERROR,
-            message=f"cannot read file: {exc.strerror or exc}", path=path, line=1, column=1, end_line=1,
-            end_column=1, field=None, fix=None, context=None, fingerprint="unreadable",
-        )
-        selected = any(a.rule.code == "PC001" for a in engine.active)
-        return FileResult(path, [finding] if selected else []), None
+        return _unreadable(engine, path, exc), None
     return engine.check_bytes(raw, path), content_digest(raw)
 
 
