@@ -36,7 +36,7 @@ import os
 import sqlite3
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .model import Edit, Finding, Fix, Severity
 from .model import fast_construct as _build
@@ -169,30 +169,54 @@ def encode(result: FileResult) -> str:
         raise _NotCacheable(str(exc)) from None
 
 
-def decode(body: str, path: str) -> FileResult:
-    """The result an :func:`encode` body stands for.
+class RawResult(NamedTuple):
+    """A cached result with its findings still as :func:`encode` wrote them (``rows``).
+
+    A warm jsonl run writes such rows directly (:func:`postcheck.report.json.write_row_line`)
+    instead of building a :class:`Finding` for each: that was half the time of a warm run.
+    """
+
+    path: str
+    rows: list[list[Any]]
+    corpus: list[tuple[str, Any, CorpusItem]]
+
+
+def decode_raw(body: str, path: str) -> RawResult:
+    """The rows and corpus keys an :func:`encode` body stands for.
 
     The body must come from :func:`encode` (see :func:`unseal`): shapes are not checked
     again here, only what decides identity (severities, corpus key tags).
     """
-    from .engine import FileResult
-
     if body == _EMPTY:
-        return FileResult(path, [], [])
+        return RawResult(path, [], [])
     findings_raw, corpus_raw = json.loads(body)
-    findings = []
-    build, severities = _build, _SEVERITIES
-    for code, name, sev, message, line, col, eline, ecol, field, fix, context, fp in findings_raw:
-        findings.append(build(Finding, {
-            "code": code, "rule": name, "severity": severities[sev], "message": message, "path": path,
-            "line": line, "column": col, "end_line": eline, "end_column": ecol, "field": field,
-            "fix": None if fix is None else _dec_fix(fix), "context": context, "fingerprint": fp}))
+    severities = _SEVERITIES
+    for row in findings_raw:
+        if row[2] not in severities:
+            raise ValueError("bad severity")
     corpus = []
     for code, key, line, col, eline, ecol, fp, suppressed in corpus_raw:
         if type(key) is dict:
             key = _dec_key(key)
         corpus.append((code, key, CorpusItem(path, line, col, eline, ecol, fp, suppressed)))
-    return FileResult(path, findings, corpus)
+    return RawResult(path, findings_raw, corpus)
+
+
+def finding_of_row(row: list[Any], path: str) -> Finding:
+    """The :class:`Finding` one row of :func:`encode` stands for."""
+    code, name, sev, message, line, col, eline, ecol, field, fix, context, fp = row
+    return _build(Finding, {  # type: ignore[no-any-return]
+        "code": code, "rule": name, "severity": _SEVERITIES[sev], "message": message, "path": path,
+        "line": line, "column": col, "end_line": eline, "end_column": ecol, "field": field,
+        "fix": None if fix is None else _dec_fix(fix), "context": context, "fingerprint": fp})
+
+
+def decode(body: str, path: str) -> FileResult:
+    """The result an :func:`encode` body stands for (see :func:`decode_raw`)."""
+    from .engine import FileResult
+
+    raw = decode_raw(body, path)
+    return FileResult(path, [finding_of_row(row, path) for row in raw.rows], raw.corpus)
 
 
 def pack(result: FileResult) -> tuple[Any, ...]:
@@ -322,9 +346,9 @@ class ResultCache:
             raise
         return conn
 
-    def _decode(self, pk: str, path: str, payload: Any) -> FileResult | None:
+    def _decode(self, pk: str, path: str, payload: Any, raw: bool = False) -> FileResult | RawResult | None:
         try:
-            result = decode(unseal(payload), path)
+            result: FileResult | RawResult = (decode_raw if raw else decode)(unseal(payload), path)
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError,
                 UnicodeError):
             del self.rows[pk]  # a damaged row: never asked again in this run; the file is checked again
@@ -350,31 +374,36 @@ class ResultCache:
         self._refresh(pk, row, st)
         return True
 
-    def take(self, path: str) -> FileResult | None:
-        """The result of a row found by :meth:`stat_matches` or :meth:`digest_matches`; None if it is damaged."""
+    def take(self, path: str, raw: bool = False) -> FileResult | RawResult | None:
+        """The result of a row found by :meth:`stat_matches` or :meth:`digest_matches`; None if it is damaged.
+
+        ``raw`` leaves the findings encoded (:class:`RawResult`).
+        """
         pk = self._prefix + path
         row = self.rows.get(pk)
-        result = None if row is None else self._decode(pk, path, row[2])
+        result = None if row is None else self._decode(pk, path, row[2], raw)
         if result is None:
             self.misses += 1
         return result
 
-    def lookup_stat(self, path: str, st: os.stat_result) -> FileResult | None:
+    def lookup_stat(self, path: str, st: os.stat_result, raw: bool = False) -> FileResult | RawResult | None:
         """The stored result if the file's stat is unchanged since its row was written, else None.
 
         None is not a miss: the caller reads the file and asks :meth:`lookup` with its digest.
+        ``raw`` leaves the findings encoded (:class:`RawResult`).
         """
         pk = self._prefix + path
         row = self.rows.get(pk)
         if row is None or not row[1] or row[1] != stat_key(st):
             return None
-        return self._decode(pk, path, row[2])
+        return self._decode(pk, path, row[2], raw)
 
     def lookup(self, path: str, digest: str, st: os.stat_result | None = None) -> FileResult | None:
         """The stored result for these bytes (by digest); ``st`` refreshes the row's stat if it changed."""
         pk = self._prefix + path
         row = self.rows.get(pk)
         result = None if row is None or row[0] != digest else self._decode(pk, path, row[2])
+        assert not isinstance(result, RawResult)
         if row is None or result is None:
             self.misses += 1
             return None

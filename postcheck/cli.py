@@ -18,7 +18,7 @@ from .engine import Engine, FileResult
 from .fix import CliFixer
 from .model import Finding, Severity
 from .report import FORMATS, Summary, formatter, summarize
-from .report.json import write_finding_line
+from .report.json import write_finding_line, write_row_line
 from .report.text import write_statistics
 from .rule import PluginError, Rule, load_rules
 from .runner import EngineSpec, discover, run_files
@@ -113,6 +113,9 @@ def _output(path: str | None) -> Any:
     os.replace(tmp, target)
 
 
+_RANK = {s.value: s.rank for s in Severity}
+
+
 class _Tally:
     """What the exit status and the summary need, without keeping every finding."""
 
@@ -132,6 +135,21 @@ class _Tally:
             if f.severity.rank >= self.fail_on.rank:
                 self.failing = True
             if f.context and f.context.get("internal_error"):
+                self.internal_error = True
+
+    def add_rows(self, path: str, rows: Sequence[list[Any]]) -> None:
+        """:meth:`add` for a cached result's encoded findings (see cache.RawResult)."""
+        if not rows:
+            return
+        self.paths_with_findings.add(path)
+        fail_rank = self.fail_on.rank
+        for row in rows:
+            code, severity, context = row[0], row[2], row[10]
+            self.by_code[code] += 1
+            self.by_severity[severity] += 1
+            if _RANK[severity] >= fail_rank:
+                self.failing = True
+            if context and context.get("internal_error"):
                 self.internal_error = True
 
     def summary(self, files: int) -> Summary:
@@ -171,9 +189,18 @@ def cmd_check(args: argparse.Namespace) -> int:
         # jsonl streams each file's findings as soon as it is done and keeps none of them.
         stream = out if fmt == "jsonl" and not args.statistics and not args.diff else None
         keep = stream is None
-        results = _results(engine, spec, paths, jobs, args, config, baseline, fixer)
+        # A cached result may come with its findings still encoded (cache.RawResult) when
+        # nothing but the jsonl writer needs them: building each Finding was half a warm run.
+        raw = stream is not None and fixer is None and baseline is None
+        results = _results(engine, spec, paths, jobs, args, config, baseline, fixer, raw)
         for result in results:
             collected.extend(result.corpus)
+            if not isinstance(result, FileResult):
+                assert stream is not None
+                tally.add_rows(result.path, result.rows)
+                for row in result.rows:
+                    write_row_line(result.path, row, stream)
+                continue
             tally.add(result.findings)
             if keep:
                 findings.extend(result.findings)
@@ -312,7 +339,7 @@ def _baseline(args: argparse.Namespace) -> Any:
 
 
 def _results(engine: Engine, spec: EngineSpec, paths: Sequence[str], jobs: int, args: argparse.Namespace,
-             config: Config, baseline: Any = None, fixer: CliFixer | None = None) -> Any:
+             config: Config, baseline: Any = None, fixer: CliFixer | None = None, raw: bool = False) -> Any:
     """The per-file results: from the cache where possible, baseline applied, with a progress bar."""
     from .runner import Progress, wants_progress, with_progress
 
@@ -323,7 +350,7 @@ def _results(engine: Engine, spec: EngineSpec, paths: Sequence[str], jobs: int, 
         now_pinned = bool(args.now or os.environ.get("POSTCHECK_NOW"))
         cache_dir = os.path.join(config.root or os.getcwd(), config.cache_dir)
         cache = open_cache(engine, cache_dir, now_pinned)
-    results: Any = run_files(engine, spec, paths, jobs, cache=cache)
+    results: Any = run_files(engine, spec, paths, jobs, cache=cache, raw=raw)
     if fixer is not None:
         # Fix first: the baseline then filters what remains after fixing.
         results = (fixer.process(r) for r in results)

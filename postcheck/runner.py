@@ -14,14 +14,14 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from .config import Config
 from .engine import Engine, FileResult
 from .model import Finding, Severity
 
 if TYPE_CHECKING:
-    from .cache import ResultCache
+    from .cache import RawResult, ResultCache
 
 __all__ = ["EngineSpec", "discover", "run_files"]
 
@@ -271,6 +271,18 @@ def _work_digest(path: str) -> tuple[tuple[Any, ...], str | None]:
     return pack(result), digest
 
 
+@overload
+def run_files(engine: Engine, spec: EngineSpec, paths: Sequence[str], jobs: int = 1,
+              check_one: Callable[[Engine, str], FileResult] | None = None, cache: ResultCache | None = None,
+              raw: Literal[False] = False) -> Iterator[FileResult]: ...
+
+
+@overload
+def run_files(engine: Engine, spec: EngineSpec, paths: Sequence[str], jobs: int = 1,
+              check_one: Callable[[Engine, str], FileResult] | None = None, cache: ResultCache | None = None,
+              raw: bool = ...) -> Iterator[FileResult | RawResult]: ...
+
+
 def run_files(
     engine: Engine,
     spec: EngineSpec,
@@ -278,14 +290,17 @@ def run_files(
     jobs: int = 1,
     check_one: Callable[[Engine, str], FileResult] | None = None,
     cache: ResultCache | None = None,
-) -> Iterator[FileResult]:
+    raw: bool = False,
+) -> Iterator[FileResult | RawResult]:
     """Results for every path, in the order given, using ``jobs`` worker processes.
 
     With a ``cache``, files whose content, path and engine match a stored row are
     not checked again; the others go to the workers and their results are stored.
+    ``raw`` lets a cached result come as a :class:`~postcheck.cache.RawResult`
+    (findings still encoded) for a caller that writes them as they are.
     """
     if cache is not None and check_one is None:
-        yield from _run_cached(engine, spec, paths, jobs, cache)
+        yield from _run_cached(engine, spec, paths, jobs, cache, raw)
         return
     if jobs <= 1 or len(paths) < 64:
         worker = check_one or read_and_check
@@ -298,7 +313,7 @@ def run_files(
 
 
 def _run_cached(engine: Engine, spec: EngineSpec, paths: Sequence[str], jobs: int,
-                cache: ResultCache) -> Iterator[FileResult]:
+                cache: ResultCache, raw: bool) -> Iterator[FileResult | RawResult]:
     """Each file is stat'ed first: an unchanged stat answers from the cache without reading it.
 
     The stat is always taken before the bytes are read, so a row never pairs a stat with
@@ -314,18 +329,19 @@ def _run_cached(engine: Engine, spec: EngineSpec, paths: Sequence[str], jobs: in
             except OSError:
                 yield read_and_check(engine, path)
                 continue
-            found = cache.lookup_stat(path, st)
+            found = cache.lookup_stat(path, st, raw)
             if found is None:
                 try:
-                    raw = _read(engine, path)
+                    data = _read(engine, path)
                 except OSError:
                     yield read_and_check(engine, path)
                     continue
-                digest = content_digest(raw)
-                found = cache.lookup(path, digest, st)
-                if found is None:
-                    found = engine.check_bytes(raw, path)
-                    cache.store(path, digest, found, st)
+                digest = content_digest(data)
+                result = cache.lookup(path, digest, st)
+                if result is None:
+                    result = engine.check_bytes(data, path)
+                    cache.store(path, digest, result, st)
+                found = result
             yield found
         cache.save()
         return
@@ -363,12 +379,13 @@ def _run_cached(engine: Engine, spec: EngineSpec, paths: Sequence[str], jobs: in
     pending = iter(todo)
     for i, path in enumerate(paths):
         if i in known:
-            found = cache.take(path)
-            if found is None:  # a row that does not decode: check the file here
-                found, checked = _read_and_check_digest(engine, path)
-                if checked is not None:
-                    cache.store(path, checked, found, known[i])
-            yield found
+            cached = cache.take(path, raw)
+            if cached is None:  # a row that does not decode: check the file here
+                redone, redone_digest = _read_and_check_digest(engine, path)
+                if redone_digest is not None:
+                    cache.store(path, redone_digest, redone, known[i])
+                cached = redone
+            yield cached
             continue
         result, checked = next(fresh)
         _, before = next(pending)

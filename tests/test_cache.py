@@ -310,3 +310,52 @@ def test_jsonl_line_is_json_dumps(message: str, rule: str, path: str | None, fie
                 column=2, end_line=line, end_column=9, field=field,
                 fix=None if fix is None else Fix(applicability="unsafe", description=fix, edits=()))
     assert _line(f) == json.dumps(f.to_json(), ensure_ascii=False) + "\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(_text, _text, _text, st.none() | _text, st.integers(1, 10**6), st.none() | _text,
+       st.sampled_from(list(Severity)))
+def test_cached_row_line_is_the_finding_line(message: str, rule: str, path: str, field: str | None, line: int,
+                                             fix: str | None, severity: Severity) -> None:
+    # A warm jsonl run writes cached rows without building Findings; the bytes must not change.
+    import io
+
+    from postcheck.cache import decode_raw
+    from postcheck.report.json import write_finding_line, write_row_line
+
+    f = Finding(code="PC301", rule=rule, severity=severity, message=message, path=path, line=line,
+                column=2, end_line=line, end_column=9, field=field, fingerprint="0123",
+                fix=None if fix is None else Fix(applicability="safe", description=fix,
+                                                 edits=(Edit(start=1, end=2, replacement=""),)))
+    try:
+        body = encode(FileResult(path, [f], []))
+        body.encode("utf-8")
+    except UnicodeEncodeError:
+        return  # not cacheable: SQLite stores UTF-8 only
+    rows = decode_raw(body, path).rows
+    expected, got = io.StringIO(), io.StringIO()
+    write_finding_line(f, expected)
+    write_row_line(path, rows[0], got)
+    assert got.getvalue() == expected.getvalue()
+
+
+@pytest.mark.parametrize("fail_on", ["info", "warning", "error"])
+def test_warm_jsonl_exit_status_is_the_cold_one(corpus: Path, capsys: pytest.CaptureFixture[str],
+                                                fail_on: str) -> None:
+    def run() -> tuple[int, str]:
+        code = main(["check", "posts", "--now", NOW, "--format", "jsonl", "--fail-on", fail_on])
+        return code, capsys.readouterr().out
+
+    uncached = main(["check", "posts", "--now", NOW, "--format", "jsonl", "--fail-on", fail_on, "--no-cache"])
+    uncached_out = capsys.readouterr().out
+    assert run() == run() == (uncached, uncached_out)
+
+
+def test_damaged_severity_in_a_row_is_checked_again(tmp_path: Path) -> None:
+    from postcheck.cache import decode_raw
+
+    good = encode(FileResult("a.md", [Finding(code="PC301", rule="ad-slot", severity=Severity.ERROR, message="m",
+                                              path="a.md", line=1, column=1, end_line=1, end_column=2)], []))
+    assert decode_raw(good, "a.md").rows[0][2] == "error"
+    with pytest.raises(ValueError):
+        decode_raw(good.replace('"error"', '"fatal"'), "a.md")

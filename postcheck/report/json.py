@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from ..model import Finding
 from ..rule import Rule
@@ -55,6 +55,31 @@ def _line(f: Finding) -> str:
             f'"field": {"null" if field is None else _quote(field)}, "fix": '
             + ("null}\n" if fix is None else f'{{"applicability": {_quote(fix.applicability)}, '
                f'"description": {_quote(fix.description)}}}}}\n'))
+
+
+def write_row_line(path: str, row: list[Any], out: TextIO) -> None:
+    """What :func:`write_finding_line` writes for the finding a cache row stands for, without
+    building the :class:`Finding` (see :class:`postcheck.cache.RawResult`).
+
+    Rows are what ``cache.encode`` stored: (code, rule, severity, message, line, column,
+    end line, end column, field, fix, context, fingerprint); anything of another type takes
+    the Finding path, so the output never differs.
+    """
+    code, name, sev, message, line, col, eline, ecol, field, fix = row[:10]
+    if (type(line) is not int or type(col) is not int or type(eline) is not int or type(ecol) is not int
+            or type(code) is not str or type(name) is not str or type(sev) is not str
+            or type(message) is not str or type(path) is not str or not (field is None or type(field) is str)
+            or not (fix is None or (type(fix) is list and type(fix[0]) is str and type(fix[1]) is str))):
+        from ..cache import finding_of_row
+
+        write_finding_line(finding_of_row(row, path), out)
+        return
+    out.write(f'{{"path": {_quote(path)}, "line": {line}, "column": {col}, "end_line": {eline}, '
+              f'"end_column": {ecol}, "code": {_quote(code)}, "rule": {_quote(name)}, '
+              f'"severity": {_quote(sev)}, "message": {_quote(message)}, '
+              f'"field": {"null" if field is None else _quote(field)}, "fix": '
+              + ("null}\n" if fix is None else f'{{"applicability": {_quote(fix[0])}, '
+                 f'"description": {_quote(fix[1])}}}}}\n'))
 
 
 def write_lines(findings: Sequence[Finding], summary: Summary, rules: dict[str, Rule], out: TextIO) -> None:
