@@ -101,6 +101,7 @@ class ParsedPost:
         self._key_spans: dict[str, tuple[int, int, int, int]] = {}
         self.body_start = 1 if self.has_bom else 0
         self._line_starts: list[int] | None = None
+        self._direct_lines = _DIRECT_LINE_QUERIES  # line_col answers left before the index is built
         self._meta: BaseModel | None = None
         self._meta_errors: list[dict[str, Any]] | None = None
         self._scaffold: Scaffold | None = None
@@ -138,7 +139,16 @@ class ParsedPost:
 
     def line_col(self, offset: int) -> tuple[int, int]:
         """1-based line and column (in characters) of a text offset."""
-        offset = min(max(offset, 0), len(self.text))
+        text = self.text
+        offset = min(max(offset, 0), len(text))
+        if self._line_starts is None and self._direct_lines > 0:
+            # Most posts ask for a few positions in the front matter only (the corpus key
+            # of PC206, a field's finding): counting newlines in C beats indexing every line.
+            self._direct_lines -= 1
+            if self._direct_lines == _DIRECT_LINE_QUERIES - 1 and "\r" in text:
+                self._direct_lines = 0  # CR and CRLF line ends: the index knows them
+            else:
+                return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
         starts = self.line_starts
         index = bisect_right(starts, offset) - 1
         return index + 1, offset - starts[index] + 1
@@ -303,6 +313,8 @@ class ParsedPost:
 
 
 # -- helpers -------------------------------------------------------------------------
+
+_DIRECT_LINE_QUERIES = 8
 
 _INVISIBLE_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title"})
 MEDIA_TAGS = frozenset({"img", "video", "audio", "iframe", "embed", "object", "picture", "svg", "source"})

@@ -399,3 +399,14 @@ def test_any_bytes_give_findings_inside_the_file(raw: bytes) -> None:
     result = postcheck.check_text(raw, "post.md", now="2021-02-01T00:00:00Z")
     assert not [f for f in result if f.context and f.context.get("internal_error")]
     _assert_in_file(result, raw.decode("utf-8", "replace"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from("ab\n\r \u3042"), max_size=60), st.lists(st.integers(-3, 70), max_size=12))
+def test_line_col_before_and_after_the_line_index_agree(text: str, offsets: list[int]) -> None:
+    # The first answers count newlines directly; later ones use the line index.
+    direct = parse_text(text, "a.md")
+    indexed = parse_text(text, "a.md")
+    indexed.line_starts  # noqa: B018 - built up front
+    for offset in offsets:
+        assert direct.line_col(offset) == indexed.line_col(offset)
