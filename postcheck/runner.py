@@ -129,12 +129,6 @@ class _Globs:
         return regex is not None and (regex.match(name) is not None or regex.match(rel) is not None)
 
 
-def _display(base: str, rel: str) -> str:
-    if base in (".", "./", ""):
-        return rel
-    return os.path.join(base, rel)
-
-
 def discover(paths: Sequence[str], config: Config) -> tuple[list[str], list[str]]:
     """Files to check (sorted, unique) and error messages for paths that do not exist."""
     found: dict[str, None] = {}
@@ -152,12 +146,14 @@ def discover(paths: Sequence[str], config: Config) -> tuple[list[str], list[str]
                 errors.append(f"{given}: no such file or folder")
             continue
         # A scandir walk: DirEntry knows regular files and folders without a stat per file.
+        # (Entries come in no particular order; the result is sorted at the end.)
+        prefix = "" if given in (".", "./", "") else os.path.join(given, "")
         stack: list[tuple[str, str, list[_GitIgnore]]] = [(given, "", [])]
         while stack:
             dirpath, rel_dir, inherited = stack.pop()
             try:
                 with os.scandir(dirpath) as it:
-                    entries = sorted(it, key=lambda e: e.name)
+                    entries = list(it)
             except OSError:
                 continue
             ignores = inherited
@@ -184,7 +180,7 @@ def discover(paths: Sequence[str], config: Config) -> tuple[list[str], list[str]
                         continue
                 except OSError:
                     continue
-                found.setdefault(_display(given, rel.replace("/", os.sep)), None)
+                found.setdefault(prefix + (rel if os.sep == "/" else rel.replace("/", os.sep)), None)
     return sorted(found), errors
 
 
