@@ -13,7 +13,7 @@ single-quoted scalar, or a one-line flow sequence of such scalars. Plain scalars
 are resolved with the loader's own implicit resolvers and built with its own
 constructors, so values, types and key spans equal the full loader's. Anything
 else (comments, multi-line values, block collections, anchors, tags, duplicate
-or non-string keys, tabs, CR, unusual characters, empty values) returns None and
+or non-string keys, tabs, CR, control characters, empty values) returns None and
 the caller takes the full path, which is also the only path that reports problems.
 """
 
@@ -36,9 +36,11 @@ _SCALAR_TAGS = frozenset(
 )
 
 # Anything libyaml reads as a line break (\r \x85 \u2028 \u2029), rejects (controls,
-# surrogates, U+FFFE/FFFF) or treats specially (tab, BOM) sends the document to the
-# full path: the line splitting and offsets below assume none of them.
-_UNUSUAL = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+# surrogates, U+FFFE/FFFF) or treats specially (tab) sends the document to the full
+# path: the line splitting and offsets below assume none of them. A BOM is skipped
+# only at the start of a line, where _LINE never matches one; inside a value it is an
+# ordinary character (scrapes leave them in titles).
+_UNUSUAL = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 # One line: a short ASCII key glued to its colon, ': ', the value without its trailing
 # spaces (the loader's marks leave them out too), the line break. No value (null) is

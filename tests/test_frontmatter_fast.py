@@ -111,7 +111,12 @@ def test_spans_match_the_loader_marks() -> None:
     "a: b:\n",
     "a:\tb\n",                           # tab
     "a: b\r\n",                          # CR
-    "a: \ufeffb\n",                      # BOM inside
+    "a: \ufeffb\n",                      # BOM inside a value: an ordinary character
+    "a: b\ufeff\n",
+    'a: "\ufeff"\n',
+    "a: [\ufeffb]\n",
+    "\ufeffa: b\n",                      # BOM at a line start: skipped by libyaml, not ours
+    "a: b\n\ufeffc: d\n",
     "a: \x85b\n",                        # NEL is a line break to YAML
     "a: b\u2028c\n",
     "a: \x07\n",                         # control character
@@ -167,12 +172,26 @@ def test_spans_match_the_loader_marks() -> None:
     "--- a\n",
     "%YAML 1.1\n",
     "a: b\n\nc: d\n",                    # blank line
+    "a: ''\n",
+    'a: ""\n',
+    "a: [ '' ]\n",
+    "a: [1, 2.5, true, ~, 2020-01-01]\n",
+    "a: x ... y\nb: --- z\n",
+    "a: " + " " * 300 + "x" + " " * 300 + "\n",
+    "a: " + "x" * 3000 + "\n",
+    "k" * 128 + ": v\n",
+    "k" * 1100 + ": v\n",            # past libyaml's simple-key length
     "",
     "\n",
     "a: b",                              # no final newline (not produced by the fence split)
 ])
 def test_tricky_lines_agree(front: str) -> None:
     _same(front)
+
+
+def test_bom_inside_a_title_takes_the_fast_path() -> None:
+    assert _fast('title: "港\ufeff浸大"\n') == {"title": "港\ufeff浸大"}
+    assert _fast("\ufefftitle: x\n") is None
 
 
 def test_depth_limit_below_two_goes_to_the_full_path() -> None:
