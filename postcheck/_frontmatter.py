@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from ._fastyaml import load_simple
+
 if TYPE_CHECKING:
     from .parse import ParsedPost
 
@@ -49,10 +51,15 @@ def _construct_bounded_int(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)  # type: ignore[arg-type]
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_Loader.add_constructor(_TIMESTAMP_TAG, _construct_timestamp_as_text)
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_bounded_int)
 
 _STR_TAG = "tag:yaml.org,2002:str"
+
+_AS_TEXT = frozenset({_TIMESTAMP_TAG})  # tags _Loader constructs as their text (see above)
+# Off only to compare the two paths (tests, benchmarks): results must not depend on it.
+FAST_PATH = True
 
 
 _YAML_OPEN = re.compile(r"---[ \t]*(?:\r\n|\r|\n)")
@@ -151,6 +158,13 @@ def _load_yaml(post: ParsedPost, fm_start: int, fm_end: int) -> None:
         _issue(post, "PC003", f"front matter of {len(fm):,} characters is over the "
                f"{limits.max_front_matter_chars:,}-character limit", fm_start, fm_start)
         return
+    if FAST_PATH:
+        simple = load_simple(fm, fm_start, _Loader, limits.max_yaml_depth, _AS_TEXT)
+        if simple is not None:
+            post.fields, spans = simple
+            post._key_spans.update(spans)
+            post.front_matter_ok = True
+            return
     try:
         if _deep_yaml_suspected(fm):
             ok, mark = _yaml_depth_ok(fm, limits.max_yaml_depth)
