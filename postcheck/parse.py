@@ -20,11 +20,12 @@ from typing import Any
 from lxml import etree
 from pydantic import BaseModel, ValidationError
 
+from ._fastyaml import load_simple as load_simple_yaml
 from ._frontmatter import split_front_matter
 from ._html import HtmlIndex
 from .model import Post
 
-__all__ = ["Limits", "ParseIssue", "ParsedPost", "parse_bytes", "parse_text"]
+__all__ = ["Limits", "ParseIssue", "ParsedPost", "load_simple_yaml", "parse_bytes", "parse_text"]
 
 
 @dataclass(frozen=True)

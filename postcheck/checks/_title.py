@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import yaml
 
 from ..model import Edit, Fix
-from ..parse import ParsedPost
+from ..parse import ParsedPost, load_simple_yaml
 
 __all__ = ["TitleSource", "enough_shared", "has_chars", "title_source", "title_tokens"]
 
@@ -338,10 +338,16 @@ def _verified(post: ParsedPost, fm_span: tuple[int, int], edits: Sequence[Edit],
         pieces.append(e.replacement)
         pos = e.end
     pieces.append(text[pos:fm_end])
-    try:
-        data = yaml.load("".join(pieces), Loader=_Loader)  # noqa: S506 - a safe loader
-    except (yaml.YAMLError, ValueError, RecursionError):
-        return False
+    edited = "".join(pieces)
+    # The exact fast reader answers for the usual one-line `key: value` front matter.
+    simple = load_simple_yaml(edited, 0, _Loader, post.limits.max_yaml_depth)
+    if simple is not None:
+        data: object = simple[0]
+    else:
+        try:
+            data = yaml.load(edited, Loader=_Loader)  # noqa: S506 - a safe loader
+        except (yaml.YAMLError, ValueError, RecursionError):
+            return False
     return (isinstance(data, dict) and data.get("title") == expected
             and {k for k in data if isinstance(k, str)} == set(post.fields))
 
