@@ -40,6 +40,7 @@ from lxml import etree  # noqa: E402
 from postcheck.engine import Engine  # noqa: E402
 from postcheck.parse import ParsedPost  # noqa: E402
 from postcheck.rule import CorpusRule, Rule  # noqa: E402
+from postcheck.runner import _read as read_post  # noqa: E402
 
 _PARSE = "parse: decode, front matter, YAML"
 Phase = tuple[str, Callable[[ParsedPost], Any], Callable[[ParsedPost], bool]]
@@ -120,8 +121,7 @@ def profile(engine: Engine, paths: list[str]) -> None:
     timed.active = [dataclasses.replace(a, rule=timed_rule(a.rule)) for a in engine.active]
     for path in paths:
         t = clock()
-        with open(path, "rb") as fh:
-            raw = fh.read(engine.limits.max_bytes + 1)
+        raw = read_post(engine, path)  # as the CLI reads (read(n) would allocate n bytes first)
         times["read"] += clock() - t
 
         # Which lazy parts a normal run builds, on a separate post object.
@@ -196,8 +196,7 @@ def cprofile(engine: Engine, paths: list[str], top: int, dump: str | None, cli: 
                     sys.stdout = saved
             return
         for path in paths:
-            with open(path, "rb") as fh:
-                engine.check_bytes(fh.read(engine.limits.max_bytes + 1), path)
+            engine.check_bytes(read_post(engine, path), path)
 
     prof = cProfile.Profile()
     prof.runcall(run)
