@@ -209,13 +209,12 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
     elements = result.elements
     if len(memo) > _KIND_LIMIT:
         memo.clear()
-    for el in root.iter():
+    lookup = memo.get
+    # Elements only (no comments or processing instructions), filtered by lxml in C.
+    for el in root.iter(etree.Element):
         tag = el.tag
-        if type(tag) is not str:
-            continue  # comments and processing instructions
         items = el.items()
-        key = (tag, *items) if items else tag
-        kind = memo.get(key)
+        kind = lookup((tag, *items) if items else tag)
         if kind is None:
             name, real = _name_of(tag)
             if real is not None:
@@ -226,29 +225,31 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
             else:
                 kind = _kind(name, {str(k).lower(): str(v) for k, v in items}, tbl)
             if kind.cacheable:
-                memo[key] = kind
-        name = kind.name
-        if kind.candidate:
-            item = info.get(el) or Element(el, name, kind.attrs)
+                memo[(tag, *items) if items else tag] = kind
+        name, attrs, candidate, blank, hit, _ = kind
+        if candidate:
+            item = info.get(el) or Element(el, name, attrs)
             info[el] = item
             elements.append(item)
-        if kind.blank:
+        if blank:
             text = el.text
             if not text or (name in _EMPTY_BLOCKS and not text.strip(ASCII_SPACE)):
                 maybe_empty.append(el)
-        hit = kind.hit
         if hit is None:
-            if name == "a" and link_texts:
-                assert promos is not None
-                sig = promos.match_link_text("".join(t for t in el.itertext() if isinstance(t, str)))
-                if sig is not None:
-                    hit = ("PC302", sig, sig.name)
-            elif name == "input" and _is_signup_input(kind.attrs):
+            if name == "a":
+                if link_texts:
+                    assert promos is not None
+                    # most links hold only text: no generator over the subtree for them
+                    sig = promos.match_link_text(
+                        (el.text or "") if not len(el) else "".join(t for t in el.itertext() if isinstance(t, str)))
+                    if sig is not None:
+                        matches[el] = ("PC302", sig, sig.name)
+            elif name == "input" and _is_signup_input(attrs):
                 box = _signup_box(el)
                 if box is not None and box not in matches:
                     matches[box] = ("PC302", None, "sign-up form")
                     resort = True
-        if hit is not None:
+        else:
             matches[el] = hit
     if matches:
         _units(walk, matches, resort, result)

@@ -330,13 +330,14 @@ class SignatureTable:
             return False
         if self._anchors is None:
             return True
-        u = url.lower()
-        if "\t" in u or "\n" in u or "\r" in u:
-            return True  # urlsplit drops these, joining runs
+        runs = _url_runs(url)
+        if runs is None:
+            return True
+        u, found = runs
         for sub, _ in self.path_substrings:
             if sub in u:
                 return True
-        return not self._anchors.isdisjoint(_RUN.findall(u))
+        return not self._anchors.isdisjoint(found)
 
     def match_url(self, url: str, tag: str, *, paths: bool = True) -> Signature | None:
         host, segments, fragment, path = url_parts(url)
@@ -434,6 +435,23 @@ class SignatureTable:
 
 
 _URL_ATTRIBUTES = ("href", "src", "data-src", "data-original")
+
+# The same URL goes through the pre-filter of every table (the PC301 and PC302 scan,
+# then PC303): its lower-cased form and runs are worked out once.
+_URL_RUNS: dict[str, tuple[str, list[str]] | None] = {}
+
+
+def _url_runs(url: str) -> tuple[str, list[str]] | None:
+    """(lower-cased URL, its ``[a-z0-9]`` runs); None when the runs cannot be trusted."""
+    found = _URL_RUNS.get(url, _MISSING)
+    if found is _MISSING:
+        u = url.lower()
+        # urlsplit drops tabs and newlines, joining the runs around them
+        found = None if "\t" in u or "\n" in u or "\r" in u else (u, _RUN.findall(u))
+        if len(_URL_RUNS) >= _MEMO_LIMIT:
+            _URL_RUNS.clear()
+        _URL_RUNS[url] = found
+    return found  # type: ignore[return-value]
 
 
 def compile_tables(data: RuleData) -> dict[str, SignatureTable]:
