@@ -323,13 +323,13 @@ class HtmlIndex:
 
     def raw_attributes(self, tag: Tag) -> dict[str, str]:
         """Attributes as written in the raw start tag (first occurrence wins)."""
-        name_end = tag.start + 1 + len(tag.name)
-        inner = self.text[name_end : tag.end - 1]
         found: dict[str, str] = {}
-        for m in _ATTRIBUTE.finditer(inner):
-            key = m.group(1).lower()
+        # findall gives "" for the value alternatives that did not take part: at most one
+        # of them did, so the first non-empty one is the value
+        for key, double, single, bare in _ATTRIBUTE.findall(self.text, tag.start + 1 + len(tag.name), tag.end - 1):
+            key = key.lower()
             if key not in found:
-                found[key] = next((g for g in m.groups()[1:] if g is not None), "")
+                found[key] = double or single or bare
         return found
 
     def tags_between(self, start: int, end: int) -> list[Tag]:

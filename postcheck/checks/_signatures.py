@@ -252,6 +252,7 @@ class SignatureTable:
     link_texts: dict[str, Signature] = field(default_factory=dict)
     _names: dict[str, Signature | None] = field(default_factory=dict, repr=False)
     _tokens: dict[tuple[str, str, str], Signature | None] = field(default_factory=dict, repr=False)
+    _name_sets: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict, repr=False)
     _anchors: frozenset[str] | None = field(default=None, repr=False)  # None: no pre-filter
     _url_conditions: bool = field(default=False, repr=False)
     _compiled: bool = field(default=False, repr=False)
@@ -285,6 +286,7 @@ class SignatureTable:
     def _compile(self) -> None:
         self._names.clear()
         self._tokens.clear()
+        self._name_sets.clear()
         whole = [*self.hosts, *self.host_labels, *self.path_segments]
         self._url_conditions = bool(whole or self.path_substrings)
         anchors: set[str] | None = set()
@@ -383,6 +385,17 @@ class SignatureTable:
                 self._names.clear()
             self._names[name] = found
         return found  # type: ignore[return-value]
+
+    def attribute_names(self, names: tuple[str, ...]) -> frozenset[str]:
+        """Those of ``names`` that an attribute-name pattern matches (memoised: the same
+        attribute lists recur on every image and link)."""
+        found = self._name_sets.get(names)
+        if found is None:
+            found = frozenset(n for n in names if self.attribute_name(n) is not None)
+            if len(self._name_sets) >= _MEMO_LIMIT:
+                self._name_sets.clear()
+            self._name_sets[names] = found
+        return found
 
     def _memo_token(self, kind: str, tag: str, value: str) -> Signature | None:
         key = (kind, tag, value)
