@@ -253,6 +253,8 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
                 maybe_empty.append(el)
         if hit is not None:
             matches[el] = hit
+            if el not in info:  # _units needs its record: made from the attributes read here
+                info[el] = Element(el, name, attrs)
         elif todo & _LINK:
             if link_texts:
                 assert promos is not None
