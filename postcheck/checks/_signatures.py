@@ -450,8 +450,11 @@ class SignatureTable:
 _URL_ATTRIBUTES = ("href", "src", "data-src", "data-original")
 
 # The same URL goes through the pre-filter of every table (the PC301 and PC302 scan,
-# then PC303): its lower-cased form and runs are worked out once.
+# then PC303, all within one post): its lower-cased form and runs are worked out once.
+# Small, and only for URLs of ordinary length: a `data:` URI can be megabytes.
 _URL_RUNS: dict[str, tuple[str, list[str]] | None] = {}
+_URL_RUNS_LIMIT = 4096
+_URL_RUNS_LONGEST = 2048
 
 
 def _url_runs(url: str) -> tuple[str, list[str]] | None:
@@ -461,9 +464,10 @@ def _url_runs(url: str) -> tuple[str, list[str]] | None:
         u = url.lower()
         # urlsplit drops tabs and newlines, joining the runs around them
         found = None if "\t" in u or "\n" in u or "\r" in u else (u, _RUN.findall(u))
-        if len(_URL_RUNS) >= _MEMO_LIMIT:
-            _URL_RUNS.clear()
-        _URL_RUNS[url] = found
+        if len(url) <= _URL_RUNS_LONGEST:
+            if len(_URL_RUNS) >= _URL_RUNS_LIMIT:
+                _URL_RUNS.clear()
+            _URL_RUNS[url] = found
     return found  # type: ignore[return-value]
 
 
