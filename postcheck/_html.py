@@ -134,7 +134,6 @@ class HtmlIndex:
                 stack.append(index)
                 names.append(name)
                 continue
-            lt = m.start()
             if kind == 3:  # an end tag
                 attrs_end = m.end()
                 end = n if attrs_end >= n else attrs_end + 1
@@ -146,13 +145,16 @@ class HtmlIndex:
                     depth = len(names) - 1
                     while names[depth] != name:
                         depth -= 1
+                    lt = m.start()
                     for open_index in stack[depth + 1 :]:
                         ends[open_index] = lt
                     ends[stack[depth]] = end
                     del stack[depth:]
                     del names[depth:]
                 pos = end
-            elif kind == 1:  # a comment
+                continue
+            lt = m.start()
+            if kind == 1:  # a comment
                 if text.startswith("<!-->", lt):
                     pos = lt + 5
                 elif text.startswith("<!--->", lt):
