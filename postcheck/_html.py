@@ -134,7 +134,6 @@ class HtmlIndex:
                 stack.append(index)
                 names.append(name)
                 continue
-            lt = m.start()
             if kind == 3:  # an end tag
                 attrs_end = m.end()
                 end = n if attrs_end >= n else attrs_end + 1
@@ -146,13 +145,16 @@ class HtmlIndex:
                     depth = len(names) - 1
                     while names[depth] != name:
                         depth -= 1
+                    lt = m.start()
                     for open_index in stack[depth + 1 :]:
                         ends[open_index] = lt
                     ends[stack[depth]] = end
                     del stack[depth:]
                     del names[depth:]
                 pos = end
-            elif kind == 1:  # a comment
+                continue
+            lt = m.start()
+            if kind == 1:  # a comment
                 if text.startswith("<!-->", lt):
                     pos = lt + 5
                 elif text.startswith("<!--->", lt):
@@ -323,13 +325,13 @@ class HtmlIndex:
 
     def raw_attributes(self, tag: Tag) -> dict[str, str]:
         """Attributes as written in the raw start tag (first occurrence wins)."""
-        name_end = tag.start + 1 + len(tag.name)
-        inner = self.text[name_end : tag.end - 1]
         found: dict[str, str] = {}
-        for m in _ATTRIBUTE.finditer(inner):
-            key = m.group(1).lower()
+        # findall gives "" for the value alternatives that did not take part: at most one
+        # of them did, so the first non-empty one is the value
+        for key, double, single, bare in _ATTRIBUTE.findall(self.text, tag.start + 1 + len(tag.name), tag.end - 1):
+            key = key.lower()
             if key not in found:
-                found[key] = next((g for g in m.groups()[1:] if g is not None), "")
+                found[key] = double or single or bare
         return found
 
     def tags_between(self, start: int, end: int) -> list[Tag]:

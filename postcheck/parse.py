@@ -352,7 +352,13 @@ def _walk_visible(root: etree._Element) -> Iterator[str]:
 
 def visible_text(root: etree._Element | None) -> str:
     """Text of the tree without comments and without script/style/template content."""
-    return "".join(_visible_pieces(root))
+    if root is None:
+        return ""
+    if next(root.iter(*_INVISIBLE_TAGS), None) is None:
+        # the common case: libxml2 concatenates the text nodes in one call (the same
+        # text as itertext(), without a Python string per node)
+        return etree.tostring(root, method="text", encoding=str, with_tail=False)
+    return "".join(_walk_visible(root))
 
 
 def _coerce(raw: Any, kind: type) -> Any:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from postcheck._html import attribute_spans, repaired_name
+from postcheck._html import HtmlIndex, attribute_spans, repaired_name
 from postcheck.parse import parse_text
 
 HEAD = "---\ntitle: t\n---\n"
@@ -70,6 +72,15 @@ def test_attribute_spans_of_malformed_tag() -> None:
     tag = post.html.tags[0]
     names = [a.name for a in attribute_spans(text, tag, len("div"))]
     assert names == ["class", "data-tms-ad-type", "data-pos"]
+
+
+@given(st.text(alphabet="ab=\"' /\t\n<>&", max_size=40))
+def test_raw_attributes_agree_with_attribute_spans(inner: str) -> None:
+    # raw_attributes reads the values with one findall; attribute_spans with match objects
+    text = f"<p>x</p><div {inner}>"
+    index = HtmlIndex(text, 0, None)
+    for tag in index.tags:
+        assert index.raw_attributes(tag) == {a.name: a.value for a in attribute_spans(text, tag)}
 
 
 def test_hostile_markup_is_linear() -> None:

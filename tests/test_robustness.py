@@ -259,6 +259,21 @@ def test_meta_charset_does_not_change_decoding() -> None:
     assert "日本語のテキスト — naïve café" in parsed.visible_text
 
 
+_PIECES = ["<p>", "</p>", "<div>", "</div>", "<b>", "</b>", "<!-- c -->", "<?pi x?>", "&amp;", "&nbsp;", "&bogus;",
+           "😀", "é", " ", "\n", "\t", "text", "<br>", "<img src=x>", "<table><tr><td>c</td></tr></table>",
+           "<textarea>t<b></textarea>", "<fb:like>f</fb:like>", "\r\n", "<xmp>x<p></xmp>", "&#0;", "<![CDATA[d]]>"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=20))
+def test_visible_text_is_every_text_node(pieces: list[str]) -> None:
+    # without script/style/template, visible_text is serialised by libxml2 in one call:
+    # it must be the text of every text node, as itertext() gives it
+    parsed = parse_text(post(body="".join(pieces) + "<p>end</p>\n"))
+    tree = parsed.tree
+    assert tree is not None
+    assert parsed.visible_text == "".join(tree.itertext())
+
+
 def test_comment_only_body() -> None:
     assert structure(post(body="<!-- nothing left -->\n")) == [("PC006", 5, 1)]
 

@@ -35,7 +35,7 @@ def _same_start_tag(post: ParsedPost, item: Element, tag: Tag) -> bool:
         return False
     if item.repaired:
         return True
-    raw = {a.name: a.value for a in attribute_spans(post.text, tag)}
+    raw = post.html.raw_attributes(tag)
     for key in ("id", "class"):
         want = item.attrs.get(key)
         got = raw.get(key)

@@ -160,10 +160,16 @@ class _Walk:
 class _Kind(NamedTuple):
     name: str
     attrs: dict[str, str]
-    candidate: bool  # PC303-PC305 may report it
-    blank: bool  # a PC306 container with no attribute value
+    todo: int  # what the walk does with the element (_CANDIDATE | _BLANK | ...); most need nothing
     hit: tuple[str, Signature | None, str] | None
     cacheable: bool
+
+
+_CANDIDATE = 1  # PC303-PC305 may report it
+_BLANK = 2  # a PC306 container with no attribute value
+_HIT = 4  # a PC301/PC302 signature matched
+_LINK = 8  # a link that no signature matched: its text may be a promo's
+_SIGNUP = 16  # a sign-up input: its box is a promo
 
 
 def _new_memo(_: RuleData) -> dict[Any, _Kind]:
@@ -173,9 +179,10 @@ def _new_memo(_: RuleData) -> dict[Any, _Kind]:
 _URL_ATTRIBUTE_SET = frozenset({"href", "src", "data-src", "data-original"})
 
 
-def _kind(name: str, attrs: dict[str, str], tbl: dict[str, SignatureTable]) -> _Kind:
+def _kind(name: str, attrs: dict[str, str], tbl: dict[str, SignatureTable], *, repaired: bool = False) -> _Kind:
     tracking = tbl.get("PC303")
-    candidate = name in _CANDIDATE_TAGS or (name == "a" and "href" in attrs)
+    # a malformed tag is always looked at closely
+    candidate = repaired or name in _CANDIDATE_TAGS or (name == "a" and "href" in attrs)
     if not candidate:
         for k, v in attrs.items():
             if k in EVENT_HANDLERS or (tracking is not None and tracking.attribute_name(k) is not None) or (
@@ -191,7 +198,14 @@ def _kind(name: str, attrs: dict[str, str], tbl: dict[str, SignatureTable]) -> _
             if sig is not None:
                 hit = (code, sig, sig.name)
                 break
-    return _Kind(name, attrs, candidate, blank, hit, _URL_ATTRIBUTE_SET.isdisjoint(attrs))
+    todo = (_CANDIDATE if candidate else 0) | (_BLANK if blank else 0)
+    if hit is not None:
+        todo |= _HIT
+    elif name == "a":
+        todo |= _LINK
+    elif name == "input" and _is_signup_input(attrs):
+        todo |= _SIGNUP
+    return _Kind(name, attrs, todo, hit, not repaired and _URL_ATTRIBUTE_SET.isdisjoint(attrs))
 
 
 def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kind]) -> Scan:
@@ -209,47 +223,51 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
     elements = result.elements
     if len(memo) > _KIND_LIMIT:
         memo.clear()
-    for el in root.iter():
+    lookup = memo.get
+    # Elements only (no comments or processing instructions), filtered by lxml in C.
+    for el in root.iter(etree.Element):
         tag = el.tag
-        if type(tag) is not str:
-            continue  # comments and processing instructions
         items = el.items()
-        key = (tag, *items) if items else tag
-        kind = memo.get(key)
+        kind = lookup((tag, *items) if items else tag)
         if kind is None:
             name, real = _name_of(tag)
             if real is not None:
                 item = walk.item(el)
                 assert item is not None
                 walk.repaired.add(el)
-                kind = _kind(item.tag, item.attrs, tbl)._replace(candidate=True, cacheable=False)
+                kind = _kind(item.tag, item.attrs, tbl, repaired=True)
             else:
                 kind = _kind(name, {str(k).lower(): str(v) for k, v in items}, tbl)
             if kind.cacheable:
-                memo[key] = kind
-        name = kind.name
-        if kind.candidate:
-            item = info.get(el) or Element(el, name, kind.attrs)
+                memo[(tag, *items) if items else tag] = kind
+        name, attrs, todo, hit, _ = kind
+        if not todo:
+            continue
+        if todo & _CANDIDATE:
+            item = info.get(el) or Element(el, name, attrs)
             info[el] = item
             elements.append(item)
-        if kind.blank:
+        if todo & _BLANK:
             text = el.text
             if not text or (name in _EMPTY_BLOCKS and not text.strip(ASCII_SPACE)):
                 maybe_empty.append(el)
-        hit = kind.hit
-        if hit is None:
-            if name == "a" and link_texts:
-                assert promos is not None
-                sig = promos.match_link_text("".join(t for t in el.itertext() if isinstance(t, str)))
-                if sig is not None:
-                    hit = ("PC302", sig, sig.name)
-            elif name == "input" and _is_signup_input(kind.attrs):
-                box = _signup_box(el)
-                if box is not None and box not in matches:
-                    matches[box] = ("PC302", None, "sign-up form")
-                    resort = True
         if hit is not None:
             matches[el] = hit
+            if el not in info:  # _units needs its record: made from the attributes read here
+                info[el] = Element(el, name, attrs)
+        elif todo & _LINK:
+            if link_texts:
+                assert promos is not None
+                # most links hold only text: no generator over the subtree for them
+                sig = promos.match_link_text(
+                    (el.text or "") if not len(el) else "".join(t for t in el.itertext() if isinstance(t, str)))
+                if sig is not None:
+                    matches[el] = ("PC302", sig, sig.name)
+        elif todo & _SIGNUP:
+            box = _signup_box(el)
+            if box is not None and box not in matches:
+                matches[box] = ("PC302", None, "sign-up form")
+                resort = True
     if matches:
         _units(walk, matches, resort, result)
         _expand(walk, result)

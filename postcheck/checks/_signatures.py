@@ -252,6 +252,7 @@ class SignatureTable:
     link_texts: dict[str, Signature] = field(default_factory=dict)
     _names: dict[str, Signature | None] = field(default_factory=dict, repr=False)
     _tokens: dict[tuple[str, str, str], Signature | None] = field(default_factory=dict, repr=False)
+    _name_sets: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict, repr=False)
     _anchors: frozenset[str] | None = field(default=None, repr=False)  # None: no pre-filter
     _url_conditions: bool = field(default=False, repr=False)
     _compiled: bool = field(default=False, repr=False)
@@ -285,6 +286,7 @@ class SignatureTable:
     def _compile(self) -> None:
         self._names.clear()
         self._tokens.clear()
+        self._name_sets.clear()
         whole = [*self.hosts, *self.host_labels, *self.path_segments]
         self._url_conditions = bool(whole or self.path_substrings)
         anchors: set[str] | None = set()
@@ -330,13 +332,14 @@ class SignatureTable:
             return False
         if self._anchors is None:
             return True
-        u = url.lower()
-        if "\t" in u or "\n" in u or "\r" in u:
-            return True  # urlsplit drops these, joining runs
+        runs = _url_runs(url)
+        if runs is None:
+            return True
+        u, found = runs
         for sub, _ in self.path_substrings:
             if sub in u:
                 return True
-        return not self._anchors.isdisjoint(_RUN.findall(u))
+        return not self._anchors.isdisjoint(found)
 
     def match_url(self, url: str, tag: str, *, paths: bool = True) -> Signature | None:
         host, segments, fragment, path = url_parts(url)
@@ -382,6 +385,17 @@ class SignatureTable:
                 self._names.clear()
             self._names[name] = found
         return found  # type: ignore[return-value]
+
+    def attribute_names(self, names: tuple[str, ...]) -> frozenset[str]:
+        """Those of ``names`` that an attribute-name pattern matches (memoised: the same
+        attribute lists recur on every image and link)."""
+        found = self._name_sets.get(names)
+        if found is None:
+            found = frozenset(n for n in names if self.attribute_name(n) is not None)
+            if len(self._name_sets) >= _MEMO_LIMIT:
+                self._name_sets.clear()
+            self._name_sets[names] = found
+        return found
 
     def _memo_token(self, kind: str, tag: str, value: str) -> Signature | None:
         key = (kind, tag, value)
@@ -434,6 +448,27 @@ class SignatureTable:
 
 
 _URL_ATTRIBUTES = ("href", "src", "data-src", "data-original")
+
+# The same URL goes through the pre-filter of every table (the PC301 and PC302 scan,
+# then PC303, all within one post): its lower-cased form and runs are worked out once.
+# Small, and only for URLs of ordinary length: a `data:` URI can be megabytes.
+_URL_RUNS: dict[str, tuple[str, list[str]] | None] = {}
+_URL_RUNS_LIMIT = 4096
+_URL_RUNS_LONGEST = 2048
+
+
+def _url_runs(url: str) -> tuple[str, list[str]] | None:
+    """(lower-cased URL, its ``[a-z0-9]`` runs); None when the runs cannot be trusted."""
+    found = _URL_RUNS.get(url, _MISSING)
+    if found is _MISSING:
+        u = url.lower()
+        # urlsplit drops tabs and newlines, joining the runs around them
+        found = None if "\t" in u or "\n" in u or "\r" in u else (u, _RUN.findall(u))
+        if len(url) <= _URL_RUNS_LONGEST:
+            if len(_URL_RUNS) >= _URL_RUNS_LIMIT:
+                _URL_RUNS.clear()
+            _URL_RUNS[url] = found
+    return found  # type: ignore[return-value]
 
 
 def compile_tables(data: RuleData) -> dict[str, SignatureTable]:

@@ -218,10 +218,10 @@ def tracking_pixel(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]
                 start, end = post.start_tag_span(item.el)
                 yield Problem(start, end, f"link through tracking redirect {url_parts(attrs['href'])[0]} "
                               f"({sig.name})")
-        names = {n for n in attrs if table.attribute_name(n) is not None}
+        names = table.attribute_names(tuple(attrs))
         if names:
             start, end = post.start_tag_span(item.el)
-            edits = attribute_edit(post, item, names)
+            edits = attribute_edit(post, item, set(names))
             fix = Fix(applicability="safe", description="remove the tracking attributes",
                       edits=tuple(edits)) if edits else None
             listed = ", ".join(sorted(names))
@@ -305,8 +305,11 @@ def active_content(post: ParsedPost, ctx: RuleContext[ActiveContentOptions]) -> 
                 yield Problem(start, end, f"iframe from {host or 'no host'} is not in allowed-embeds",
                               fix=_remove_fix(post, item, "iframe"))
                 continue
-        bad = sorted(k for k in item.attrs if k in _EVENT_HANDLERS)
-        bad_urls = sorted(k for k in _URL_KEYS if _is_javascript_url(item.attrs.get(k)))
+        attrs = item.attrs
+        # most elements (every link and image) have neither: no generator for them
+        bad = [] if _EVENT_HANDLERS.isdisjoint(attrs) else sorted(k for k in attrs if k in _EVENT_HANDLERS)
+        bad_urls = [k for k in _URL_KEYS if k in attrs and _is_javascript_url(attrs[k])]
+        bad_urls.sort()
         if bad or bad_urls:
             start, end = post.start_tag_span(item.el)
             edits = attribute_edit(post, item, set(bad) | set(bad_urls))
