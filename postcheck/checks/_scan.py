@@ -12,7 +12,6 @@ elements a rule may report, and everything else is decided from memoised lookups
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -88,7 +87,19 @@ class Scan:
     unit_ids: set[int] = field(default_factory=set)
 
 
-_CACHE: weakref.WeakKeyDictionary[ParsedPost, tuple[int, Scan]] = weakref.WeakKeyDictionary()
+# Kept in the post's per-post cache (a key no front-matter key can be): a weak-key
+# dictionary cost a weak reference per post and a callback when the post died.
+_KEY = "\0pc:markup-scan"
+
+
+class _Cached:
+    """``post in _CACHE``: whether the post's scan is built (for profiling tools)."""
+
+    def __contains__(self, post: object) -> bool:
+        return isinstance(post, ParsedPost) and _KEY in post._field_cache
+
+
+_CACHE = _Cached()
 
 
 def element_info(post: ParsedPost, el: etree._Element) -> Element | None:
@@ -109,11 +120,12 @@ def element_info(post: ParsedPost, el: etree._Element) -> Element | None:
 
 def scan(post: ParsedPost, data: RuleData) -> Scan:
     """The shared analysis of a post (computed once per post and rule data)."""
-    cached = _CACHE.get(post)
-    if cached is not None and cached[0] == id(data):
-        return cached[1]
+    cache = post._field_cache
+    cached = cache.get(_KEY)
+    if cached is not None and cached[0] is data:
+        return cached[1]  # type: ignore[no-any-return]
     result = _scan(post, tables(data), data.derived("markup-element-kinds", _new_memo))
-    _CACHE[post] = (id(data), result)
+    cache[_KEY] = (data, result)
     return result
 
 
