@@ -12,7 +12,6 @@ import fnmatch
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
@@ -395,6 +394,7 @@ def _pool_map(spec: EngineSpec, paths: Sequence[str], jobs: int, work: Callable[
               engine: Engine | None = None) -> Iterator[T]:
     global _WORKER_ENGINE
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor  # only runs with workers pay for the import
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx: Any = multiprocessing.get_context(method)
