@@ -185,13 +185,6 @@ class ParsedPost:
         self._meta_errors = []
         if not self.front_matter_ok:
             return
-        if self.schema is Post:
-            day = plain_post_date(self.fields)
-            if day is not None:
-                # Valid for certain: the model is built only if someone asks for it.
-                self._field_cache["date"] = day
-                self._field_cache[_LAZY_META] = True
-                return
         try:
             self._meta = self.schema.model_validate(self.fields)
         except ValidationError as exc:
@@ -205,8 +198,6 @@ class ParsedPost:
     def meta(self) -> BaseModel | None:
         """The front matter validated by the schema, or None when it is invalid."""
         self._validate()
-        if self._meta is None and self._field_cache.pop(_LAZY_META, False):
-            self._meta = self.schema.model_validate(self.fields)
         return self._meta
 
     @property
@@ -220,9 +211,6 @@ class ParsedPost:
         value: Any = None
         raw = self.fields.get(key)
         if raw is not None:
-            self._validate()
-            if key in self._field_cache:  # typed by _validate's plain-post check
-                return self._field_cache[key]
             meta = self.meta
             if meta is not None:
                 for name, info in type(meta).model_fields.items():
@@ -391,38 +379,6 @@ def _coerce(raw: Any, kind: type) -> Any:
 
 
 _ADAPTERS: dict[type, Any] = {}
-
-# Not a front-matter key: marks a post whose Post model is known valid but not built yet.
-_LAZY_META = "\0pc:lazy-meta"
-_POST_KEYS = frozenset({"title", "date", "author", "from", "tags", "categories", "layout"})
-_OPTIONAL_STR = ("author", "from", "layout")
-_OPTIONAL_STR_LIST = ("tags", "categories")
-
-
-def plain_post_date(fields: dict[str, Any]) -> datetime | None:
-    """The date of front matter that the default ``Post`` schema certainly accepts, else None.
-
-    Validating the whole model costs ~6 µs a post and nearly every post is valid; plain
-    ``str``/``list[str]``/``None`` values of the declared keys need no pydantic to tell,
-    and the date goes through the model's own ``PostDate`` validator. Anything else
-    (another key, a ``source`` key the alias could take, a non-str value) answers None
-    and the model decides.
-    """
-    if not _POST_KEYS.issuperset(fields) or type(fields.get("title")) is not str:
-        return None
-    for key in _OPTIONAL_STR:
-        value = fields.get(key)
-        if value is not None and type(value) is not str:
-            return None
-    for key in _OPTIONAL_STR_LIST:
-        value = fields.get(key)
-        if value is not None and (type(value) is not list or any(type(v) is not str for v in value)):
-            return None
-    raw = fields.get("date")
-    if raw is None:
-        return None
-    day = _coerce(raw, datetime)
-    return day if isinstance(day, datetime) else None
 
 
 def _read_scaffold(text: str, body_start: int) -> Scaffold:

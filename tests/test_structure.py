@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from tests.helpers import check, findings
 
 BODY = "<div><p>" + "This sentence is real article text, long enough to count. " * 2 + "</p></div>\n"
@@ -289,32 +286,3 @@ def test_disable_next_line_in_the_body() -> None:
 
 def test_disable_other_code_does_not_suppress() -> None:
     assert check("PC007", post(body="<!-- postcheck: disable PC301 -->\n" + THIN)) == [("PC007", 5, 1)]
-
-
-_DATES = st.one_of(
-    st.sampled_from(["2021-02-01T10:00:00+08:00", "2021-02-30", "2021-02-01 10:00:00 +0800", "2021-02-01",
-                     "yesterday", "2021-02-01T10:00:00Z", "2021-02-01 10:00 UTC", ""]),
-    st.datetimes(), st.integers(), st.none(),
-)
-_VALUES = st.one_of(st.text(max_size=5), st.none(), st.integers(), st.booleans(),
-                    st.lists(st.one_of(st.text(max_size=3), st.integers()), max_size=3))
-
-
-@settings(max_examples=400, deadline=None)
-@given(st.dictionaries(st.sampled_from(["title", "author", "from", "source", "tags", "categories", "layout", "x"]),
-                       _VALUES, max_size=6), _DATES)
-def test_plain_post_check_agrees_with_the_model(fields: dict[str, object], date: object) -> None:
-    from pydantic import ValidationError
-
-    from postcheck.model import Post
-    from postcheck.parse import plain_post_date
-
-    fields = {**fields, "date": date}
-    quick = plain_post_date(fields)
-    try:
-        model = Post.model_validate(fields)
-    except ValidationError:
-        assert quick is None
-        return
-    if quick is not None:
-        assert repr(quick) == repr(model.date)
