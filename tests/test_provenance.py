@@ -642,3 +642,28 @@ def test_plain_urls_skip_canonicalisation_without_changing_the_key(url: str) -> 
 
     slow = _urls.normalize_url(canonicalize_url(url))  # w3lib's answer, then our own normalising
     assert _urls.normalize_url(url) == slow
+
+
+def _split_key(text: str, scheme: bool) -> str:
+    """normalize_url's urlsplit path for a URL w3lib would leave unchanged (the reference)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(text)
+    path = parts.path.rstrip("/") or "/"
+    result = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
+    return result.partition(":")[2] if not scheme else result
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.from_regex(r"(?i:https?)://[a-zA-Z0-9.\-_~!$&'()*+,=]{0,12}(/{1,3}[A-Za-z0-9\-._~:@!$&'()*+,=]{0,8}){0,4}",
+                     fullmatch=True), st.booleans())
+def test_canonical_key_by_slicing_equals_urlsplit(url: str, scheme: bool) -> None:
+    from postcheck.checks import _urls
+
+    assert _urls._ALREADY_CANONICAL.fullmatch(url)
+    if not _urls._plain_authority(url):
+        return
+    quick = _urls._canonical_key(url, scheme)
+    if quick is not None:
+        assert quick == _split_key(url, scheme)
+    assert _urls.normalize_url(url, scheme=scheme) == _split_key(url, scheme)

@@ -277,11 +277,37 @@ def _plain_authority(url: str) -> bool:
     return bool(sep) and ":" not in authority and "@" not in authority and "/." not in rest
 
 
+def _canonical_key(text: str, scheme: bool) -> str | None:
+    """``normalize_url`` of an http(s) URL that passed the canonical guard, by slicing.
+
+    The guard leaves no query, fragment, port, user info or escape, so urlsplit would
+    cut at ``://`` and the next ``/`` and urlunsplit would join the pieces back: ~1 µs
+    instead of ~5. None (take the urlsplit path) for another scheme and for an empty
+    host, where urlunsplit folds a path starting with ``//`` into the authority.
+    """
+    head = text[:8].lower()
+    if head.startswith("https://"):
+        name, rest = "https", text[8:]
+    elif head.startswith("http://"):
+        name, rest = "http", text[7:]
+    else:
+        return None
+    host, slash, path = rest.partition("/")
+    if not host:
+        return None
+    path = (slash + path).rstrip("/") or "/"
+    return f"{name}://{host.lower()}{path}" if scheme else f"//{host.lower()}{path}"
+
+
 def normalize_url(url: str, *, scheme: bool = True) -> str:
     """A comparison key: percent-encoding, host case, default port, trailing slash,
     query order and fragment do not matter; with ``scheme=False`` neither does http vs https."""
     text = url.strip()
-    if not (text.isascii() and _ALREADY_CANONICAL.fullmatch(text) and _plain_authority(text)):
+    if text.isascii() and _ALREADY_CANONICAL.fullmatch(text) and _plain_authority(text):
+        quick = _canonical_key(text, scheme)
+        if quick is not None:
+            return quick
+    else:
         try:
             from w3lib.url import canonicalize_url  # imports urllib.request: only when needed
 
