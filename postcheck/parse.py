@@ -118,6 +118,7 @@ class ParsedPost:
         self._html_index: HtmlIndex | None = None
         self._visible_text: str | None = None
         self._visible_count: tuple[int, int] | None = None  # (count, the limit it was counted to)
+        self._utf8: bytes | None = None
         self._field_cache: dict[str, Any] = {}
 
     def add_issue(self, code: str, message: str, start: int, end: int, field: str | None = None) -> None:
@@ -263,8 +264,15 @@ class ParsedPost:
         if not self._tree_parsed:
             self._tree_parsed = True
             self.oversized_tags, self.long_nodes = _oversized(self.text, self.html_start, self.limits)
-            html = _blank_attributes(self.text, self.oversized_tags) if self.oversized_tags else self.text
-            self._tree, self.html_limit_errors = _parse_html(html, self.html_start)
+            start = self.html_start
+            if self.oversized_tags:
+                html = _blank_attributes(self.text, self.oversized_tags)
+                body = html[start:].encode("utf-8", "surrogatepass")
+            else:
+                html = self.text
+                # The bytes read, from the body's first byte on: no second encoding of the text.
+                body = self.utf8[len(html[:start].encode("utf-8", "surrogatepass")):]
+            self._tree, self.html_limit_errors = _parse_html(html, start, body)
         return self._tree
 
     @property
@@ -280,6 +288,14 @@ class ParsedPost:
 
     def start_tag_span(self, element: etree._Element) -> tuple[int, int]:
         return self.html.start_tag_span(element)
+
+    @property
+    def utf8(self) -> bytes:
+        """The text as UTF-8: the bytes read when the post came from bytes (strictly decoded,
+        so the same), else encoded once (lone surrogates kept)."""
+        if self._utf8 is None:
+            self._utf8 = self.text.encode("utf-8", "surrogatepass")
+        return self._utf8
 
     @property
     def visible_text(self) -> str:
@@ -502,14 +518,21 @@ def _blank_attributes(text: str, tags: list[tuple[int, int, int]]) -> str:
     return "".join(parts)
 
 
-def _parse_html(text: str, start: int) -> tuple[etree._Element | None, list[tuple[int, str]]]:
-    html = text[start:]
-    if not html.strip():
+# str.strip() and \s both use Py_UNICODE_ISSPACE: no match means nothing but whitespace.
+_NON_SPACE = re.compile(r"\S")
+
+
+def _parse_html(text: str, start: int,
+                body: bytes | None = None) -> tuple[etree._Element | None, list[tuple[int, str]]]:
+    """Parse ``text[start:]``; ``body`` is that text as UTF-8 when the caller has it."""
+    if _NON_SPACE.search(text, start) is None:  # `not text[start:].strip()` without the copies
         return None, []
+    if body is None:
+        body = text[start:].encode("utf-8", "surrogatepass")
     # Parse bytes with an explicit encoding so a <meta charset> in the body cannot
     # switch the decoder half-way through.
     try:
-        root = etree.fromstring(html.encode("utf-8", "surrogatepass"), _PARSER)
+        root = etree.fromstring(body, _PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         root = None
     limits = [
@@ -557,7 +580,9 @@ def parse_bytes(
         where = len(raw[:nul].decode("utf-8"))
         post.issues.append(ParseIssue("PC001", "binary file: contains NUL bytes", where, where))
         return post
-    return parse_text(text, path, schema=schema, source_field=source_field, limits=limits)
+    post = parse_text(text, path, schema=schema, source_field=source_field, limits=limits)
+    post._utf8 = raw
+    return post
 
 
 def parse_text(

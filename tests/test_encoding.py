@@ -134,9 +134,12 @@ from hypothesis import strategies as st  # noqa: E402
 @given(st.text(alphabet="aé\u00c2\u00c3\u00f4\u00f5\u0080\u00a9\u2019\u201c€™中\ufffd锟斤拷 ", max_size=40))
 def test_mojibake_pre_signals_match_the_full_regex(text: str) -> None:
     from postcheck.checks.encoding import _LATIN_PAIR, _MOJIBAKE, _maybe_mojibake
+    from postcheck.parse import parse_bytes, parse_text
 
     full = [(m.start(), m.end(), m.lastindex) for m in _MOJIBAKE.finditer(text)]
-    if not _maybe_mojibake(text):
+    from_bytes = parse_bytes(text.encode("utf-8"), "a.md")  # the pre-signal reads the bytes read
+    assert from_bytes.utf8 == parse_text(text, "a.md").utf8
+    if not _maybe_mojibake(from_bytes) or not _maybe_mojibake(parse_text(text, "a.md")):
         assert full == []
     if "\ufffd" not in text and "锟" not in text:
         assert [(m.start(), m.end(), 3) for m in _LATIN_PAIR.finditer(text)] == full

@@ -100,12 +100,14 @@ def _is_bad(window: str) -> bool:
 _MAX_FTFY_CALLS = 200
 
 
-def _maybe_mojibake(text: str) -> bool:
-    """False when ``text`` cannot hold a hit of ``_MOJIBAKE``: no U+FFFD, no '锟' and no
+def _maybe_mojibake(post: ParsedPost) -> bool:
+    """False when the post cannot hold a hit of ``_MOJIBAKE``: no U+FFFD, no '锟' and no
     character U+00C0–U+00FF (the only ones UTF-8 encodes with a 0xC3 lead byte, a
-    superset of the lead characters U+00C2–U+00F4). Each test is one C-level scan;
-    the regex walks every position with three alternatives, ten times slower."""
-    return "\ufffd" in text or "锟" in text or b"\xc3" in text.encode("utf-8", "surrogatepass")
+    superset of the lead characters U+00C2–U+00F4). Each test is one C-level scan of the
+    text or of the bytes read; the regex walks every position with three alternatives,
+    ten times slower."""
+    text = post.text
+    return "\ufffd" in text or "锟" in text or b"\xc3" in post.utf8
 
 
 def _mojibake_hits(text: str, start: int) -> Iterator[tuple[int, int, str]]:
@@ -160,7 +162,7 @@ def mojibake(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     No fix: U+FFFD has lost the original bytes, and an automatic re-decode can be
     wrong.
     """
-    if not post.readable or not _maybe_mojibake(post.text):
+    if not post.readable or not _maybe_mojibake(post):
         return
     hits = list(_mojibake_hits(post.text, 0))
     for group in _by_line(post, [(a, b) for a, b, _ in hits]):
