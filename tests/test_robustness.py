@@ -434,8 +434,13 @@ def test_tree_from_bytes_read_equals_tree_from_text(pieces: list[str]) -> None:
     # parse_bytes hands lxml the bytes it read; parse_text encodes the text: same tree.
     from lxml import etree
 
+    from postcheck.parse import _PARSER
+
     text = "---\ntitle: t\n---\n" + "".join(pieces)
-    from_text, from_bytes = parse_text(text, "a.md").tree, parse_bytes(text.encode("utf-8"), "a.md").tree
-    assert (from_text is None) == (from_bytes is None)
-    if from_text is not None and from_bytes is not None:
-        assert etree.tostring(from_text, encoding=str) == etree.tostring(from_bytes, encoding=str)
+    post = parse_text(text, "a.md")
+    body = text[post.html_start :]
+    expected = etree.fromstring(body.encode("utf-8"), _PARSER) if body.strip() else None
+    for tree in (post.tree, parse_bytes(text.encode("utf-8"), "a.md").tree):
+        assert (tree is None) == (expected is None)
+        if tree is not None and expected is not None:
+            assert etree.tostring(tree, encoding=str) == etree.tostring(expected, encoding=str)
