@@ -285,8 +285,13 @@ class HtmlIndex:
         index = self._index_of(element)
         if index is None:
             return self._fallback(element)
-        start = self.tags[index].start
+        tags = self.tags
+        start = tags[index].start
         end = self.ends[index]
+        # Start tags are in source order: when none starts inside the span, the following
+        # element's cannot either, and the walk (mapping its name) is not needed.
+        if index + 1 >= len(tags) or tags[index + 1].start >= end:
+            return start, end
         following = self._following_start(element)
         if following is not None and start < following < end:
             end = following
