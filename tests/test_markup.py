@@ -456,3 +456,20 @@ def test_scan_agrees_with_matching_whole_elements() -> None:
         if want is not None or id(el) in hits:
             assert hits.get(id(el)) == want, attrs
 
+
+
+def test_fixes_built_without_validation_equal_validated_ones() -> None:
+    from postcheck.checks._edits import edit, safe_fix
+    from postcheck.model import Edit, Fix
+
+    built = safe_fix("remove the element", (edit(3, 9), edit(12, 12, "x")))
+    checked = Fix(applicability="safe", description="remove the element",
+                  edits=(Edit(start=3, end=9), Edit(start=12, end=12, replacement="x")))
+    assert built == checked and hash(built) == hash(checked)
+    assert Fix.model_validate(built.model_dump()) == checked
+    # every markup fix the engine reports survives validation unchanged
+    text = post(P1 + '<div id="dfp-ad-1"></div><img src="a.jpg" pinger-seen="1" onclick="x()"><div></div>' + P2)
+    fixes = [f.fix for f in findings(CODES, text) if f.fix is not None]
+    assert len(fixes) >= 3
+    for fix in fixes:
+        assert Fix.model_validate(fix.model_dump()) == fix
