@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from operator import itemgetter
 from typing import NamedTuple
 
 from lxml import etree
@@ -61,6 +62,9 @@ class Tag(NamedTuple):
     self_closing: bool
 
 
+_START = itemgetter(1)  # Tag.start
+
+
 class HtmlIndex:
     """Start tags, end offsets and the lxml-element mapping of one post's HTML."""
 
@@ -75,7 +79,6 @@ class HtmlIndex:
         self._by_name: dict[str, list[int]] | None = None
         self._mapped: set[str] = set()
         self._odd_case = False
-        self._starts: list[int] | None = None
         self._tokenize()
 
     # -- tokenizing ------------------------------------------------------------------
@@ -285,8 +288,13 @@ class HtmlIndex:
         index = self._index_of(element)
         if index is None:
             return self._fallback(element)
-        start = self.tags[index].start
+        tags = self.tags
+        start = tags[index].start
         end = self.ends[index]
+        # Start tags are in source order: when none starts inside the span, the following
+        # element's cannot either, and the walk (mapping its name) is not needed.
+        if index + 1 >= len(tags) or tags[index + 1].start >= end:
+            return start, end
         following = self._following_start(element)
         if following is not None and start < following < end:
             end = following
@@ -336,10 +344,10 @@ class HtmlIndex:
 
     def tags_between(self, start: int, end: int) -> list[Tag]:
         """Start tags whose start lies in [start, end)."""
-        if self._starts is None:
-            self._starts = [t.start for t in self.tags]
         tags = self.tags
-        index = bisect_left(self._starts, start)
+        # bisect on the tags themselves: a list of all start offsets would cost a pass over
+        # every tag of the post for the one or two spans a post asks about
+        index = bisect_left(tags, start, key=_START)
         result = []
         while index < len(tags) and tags[index].start < end:  # no slice: a copy per call is quadratic
             result.append(tags[index])

@@ -104,3 +104,31 @@ def test_tags_between_uses_start_offsets() -> None:
     first_p = post.html.tags[1]
     assert [t.name for t in post.html.tags_between(first_p.start, len(post.text))] == ["p", "p"]
     assert post.html.tags_between(first_p.start + 1, first_p.end + 1) == []
+
+
+_PIECES = ["<div>", "</div>", "<p>", "</p>", "<span>", "</span>", "<b>", "</b>", "<a href=x>", "</a>", "<li>", "<ul>",
+           "<table>", "<td>", "<tr>", "<form>", "</form>", "<select>", "<option>", "<h1>", "</h2>", "<br>",
+           "<script>x</script>", "<!-- c -->", "text", "\n", '<divclass="ad">']
+
+
+def _walked_span(index: HtmlIndex, el: object) -> tuple[int, int] | None:
+    """element_span as it was before its shortcut: always look for the following element."""
+    i = index._index_of(el)  # type: ignore[arg-type]
+    if i is None:
+        return None
+    start, end = index.tags[i].start, index.ends[i]
+    following = index._following_start(el)  # type: ignore[arg-type]
+    if following is not None and start < following < end:
+        end = following
+    return start, end
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=14))
+def test_element_span_shortcut_agrees_with_walking_to_the_following_element(pieces: list[str]) -> None:
+    post = parse_text(HEAD + "".join(pieces))
+    if post.tree is None:
+        return
+    for el in post.tree.iter():
+        want = _walked_span(post.html, el)
+        if want is not None:
+            assert post.element_span(el) == want

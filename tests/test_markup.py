@@ -402,3 +402,74 @@ def test_thousands_of_sibling_slots_cost_linear_time() -> None:
     assert time.perf_counter() - start < 30
     assert len(found) == 30000
     assert all(f.fix is not None for f in found[:10])
+
+
+# Each pair shares everything but its URLs: a memo of element kinds that let the first
+# element decide for the second (in either order) would report the wrong thing.
+_URL_PAIRS = [
+    # PC301 looks at its URLs before PC302 looks at classes: an ad host wins over a promo class
+    ('<a class="piano-offer" href="https://ad.doubleclick.net/c">Offer</a>', ["PC301"],
+     '<a class="piano-offer" href="https://example.com/c">Offer</a>', ["PC302"]),
+    ('<a class="teaser" href="https://subscribe.example.com/offer">Go</a>', ["PC302"],
+     '<a class="teaser" href="https://www.example.com/offer">Go</a>', []),
+    ('<a class="more" href="javascript:void(0)">More</a>', ["PC304"],
+     '<a class="more" href="https://example.com/m">More</a>', []),
+    ('<div data-src=""></div>', ["PC306"], '<div data-src="https://img.example.com/a.jpg"></div>', []),
+]
+
+
+def _markup_findings(body: str) -> list[tuple[str, str]]:
+    text = post(P1 + body + P2)
+    return [(f.code, f.message) for f in findings(CODES, text)]
+
+
+@pytest.mark.parametrize(("first", "first_codes", "second", "second_codes"), _URL_PAIRS)
+def test_elements_differing_only_in_urls_are_judged_by_their_own_urls(
+        first: str, first_codes: list[str], second: str, second_codes: list[str]) -> None:
+    alone = [_markup_findings(first), _markup_findings(second)]
+    assert [[code for code, _ in found] for found in alone] == [first_codes, second_codes]
+    together = _markup_findings(f"<p>a</p>{first}<p>b</p>{second}<p>c</p>")
+    swapped = _markup_findings(f"<p>a</p>{second}<p>b</p>{first}<p>c</p>")
+    assert sorted(together) == sorted(alone[0] + alone[1]) == sorted(swapped)
+
+
+def test_scan_agrees_with_matching_whole_elements() -> None:
+    from postcheck.checks._scan import scan
+    from postcheck.checks._signatures import tables
+
+    from .helpers import engine
+
+    data = engine(CODES).data
+    tbl = tables(data)
+    body = "".join(a + b for a, _, b, _ in _URL_PAIRS) * 2
+    parsed = parse_text(post(P1 + body + P2))
+    hits = {id(u.matched.el): (u.code, u.reason) for u in scan(parsed, data).units + scan(parsed, data).kept}
+    assert parsed.tree is not None
+    for el in parsed.tree.iter("a", "div"):
+        attrs = {str(k): str(v) for k, v in el.items()}
+        want = None
+        for code in ("PC301", "PC302"):
+            sig = tbl[code].match(el.tag, attrs) if attrs else None
+            if sig is not None:
+                want = (code, sig.name)
+                break
+        if want is not None or id(el) in hits:
+            assert hits.get(id(el)) == want, attrs
+
+
+
+def test_fixes_built_without_validation_equal_validated_ones() -> None:
+    from postcheck.checks._edits import edit, safe_fix
+    from postcheck.model import Edit, Fix
+
+    built = safe_fix("remove the element", (edit(3, 9), edit(12, 12, "x")))
+    checked = Fix(applicability="safe", description="remove the element",
+                  edits=(Edit(start=3, end=9), Edit(start=12, end=12, replacement="x")))
+    assert built == checked and hash(built) == hash(checked)
+    assert Fix.model_validate(built.model_dump()) == checked
+    # every markup fix the engine reports survives validation unchanged
+    text = post(P1 + '<div id="dfp-ad-1"></div><img src="a.jpg" pinger-seen="1" onclick="x()"><div></div>' + P2)
+    fixes = [f.fix for f in findings(CODES, text) if f.fix is not None]
+    assert len(fixes) >= 3
+    for fix in fixes:
+        assert Fix.model_validate(fix.model_dump()) == fix

@@ -7,11 +7,24 @@ whitespace only it used), or single attributes inside its raw start tag.
 from __future__ import annotations
 
 from .._html import AttributeSpan, Tag, attribute_spans, repaired_name
-from ..model import Edit
+from ..model import Edit, Fix, fast_construct
 from ..parse import ParsedPost
 from ._scan import INLINE_PARENTS, Element
 
-__all__ = ["attribute_edit", "attributes_of", "empty_in_source", "removal_edit", "removal_span"]
+__all__ = ["attribute_edit", "attributes_of", "edit", "empty_in_source", "removal_edit", "removal_span", "safe_fix"]
+
+
+# A post with findings builds a few edits and fixes each, from values that are valid by
+# construction (int offsets, str texts): pydantic's validation of them is pure overhead.
+def edit(start: int, end: int, replacement: str = "") -> Edit:
+    """``Edit(start=start, end=end, replacement=replacement)``, built without validation."""
+    return fast_construct(Edit, {"start": start, "end": end, "replacement": replacement})  # type: ignore[no-any-return]
+
+
+def safe_fix(description: str, edits: tuple[Edit, ...]) -> Fix:
+    """``Fix(applicability="safe", description=description, edits=edits)``, built without validation."""
+    return fast_construct(  # type: ignore[no-any-return]
+        Fix, {"applicability": "safe", "description": description, "edits": edits})
 
 
 def removal_span(post: ParsedPost, item: Element) -> tuple[int, int] | None:
@@ -83,7 +96,7 @@ def removal_edit(post: ParsedPost, start: int, end: int, item: Element | None = 
     text = post.text
     parent = item.el.getparent() if item is not None else None
     if parent is not None and isinstance(parent.tag, str) and parent.tag.lower() in INLINE_PARENTS:
-        return Edit(start=start, end=end)
+        return edit(start, end)
     floor = post.html_start
     ls = start
     while ls > floor and text[ls - 1] in " \t":
@@ -97,12 +110,12 @@ def removal_edit(post: ParsedPost, start: int, end: int, item: Element | None = 
         if le < len(text):
             le += 2 if text.startswith("\r\n", le) else 1
         if ls == start and le == end:
-            return Edit(start=start, end=end)
-        return Edit(start=ls, end=le)
+            return edit(start, end)
+        return edit(ls, le)
     if ls < start and (le > end or le == len(text) or text[le] in "\r\n"
                        or (text[ls - 1] == ">" and text[le] == "<")):
-        return Edit(start=ls, end=end)
-    return Edit(start=start, end=end)
+        return edit(ls, end)
+    return edit(start, end)
 
 
 def attribute_edit(post: ParsedPost, item: Element, names: set[str]) -> list[Edit]:
@@ -117,7 +130,7 @@ def attribute_edit(post: ParsedPost, item: Element, names: set[str]) -> list[Edi
             s = span.start
             while s > tag.start and post.text[s - 1] in " \t\r\n\f":
                 s -= 1
-            edits.append(Edit(start=s, end=span.end))
+            edits.append(edit(s, span.end))
     return edits
 
 

@@ -15,7 +15,7 @@ from pydantic import Field
 from ..model import Edit, Fix, Problem
 from ..parse import ParsedPost
 from ..rule import RuleContext, RuleOptions, rule
-from ._edits import attribute_edit, attributes_of, empty_in_source, removal_edit, removal_span
+from ._edits import attribute_edit, attributes_of, empty_in_source, removal_edit, removal_span, safe_fix
 from ._scan import Element, Unit, scan
 from ._signatures import EVENT_HANDLERS, URL_JUNK, URL_KEYS, tables, url_parts
 
@@ -38,8 +38,7 @@ def _remove_fix(post: ParsedPost, item: Element, what: str) -> Fix | None:
     span = removal_span(post, item)
     if span is None:
         return None
-    edit = removal_edit(post, *span, item)
-    return Fix(applicability="safe", description=f"remove the {what}", edits=(edit,))
+    return safe_fix(f"remove the {what}", (removal_edit(post, *span, item),))
 
 
 def _unit_problem(post: ParsedPost, unit: Unit, label: str) -> Problem:
@@ -57,8 +56,7 @@ def _unit_problem(post: ParsedPost, unit: Unit, label: str) -> Problem:
     if all(s is not None for s in spans) and not (unit.element.tag in _INLINE and _inline(unit.element)):
         first_span = spans[0]
         assert first_span is not None and last_span is not None
-        fix = Fix(applicability="safe", description="remove the element",
-                  edits=(removal_edit(post, first_span[0], last_span[1], unit.element),))
+        fix = safe_fix("remove the element", (removal_edit(post, first_span[0], last_span[1], unit.element),))
     return Problem(start, end, message, fix=fix, context={"signature": unit.reason})
 
 
@@ -222,8 +220,7 @@ def tracking_pixel(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]
         if names:
             start, end = post.start_tag_span(item.el)
             edits = attribute_edit(post, item, set(names))
-            fix = Fix(applicability="safe", description="remove the tracking attributes",
-                      edits=tuple(edits)) if edits else None
+            fix = safe_fix("remove the tracking attributes", tuple(edits)) if edits else None
             listed = ", ".join(sorted(names))
             yield Problem(start, end, f"tracking attribute {listed} on <{item.tag}>", fix=fix)
 
@@ -313,8 +310,7 @@ def active_content(post: ParsedPost, ctx: RuleContext[ActiveContentOptions]) -> 
         if bad or bad_urls:
             start, end = post.start_tag_span(item.el)
             edits = attribute_edit(post, item, set(bad) | set(bad_urls))
-            fix = Fix(applicability="safe", description="remove the attributes", edits=tuple(edits)) \
-                if edits else None
+            fix = safe_fix("remove the attributes", tuple(edits)) if edits else None
             what = ", ".join([f"event handler {k}" for k in bad]
                              + [f"javascript: URL in {k}" for k in bad_urls])
             yield Problem(start, end, f"{what} on <{item.tag}>", fix=fix)
@@ -479,5 +475,4 @@ def empty_container(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem
             continue
         start, _ = post.start_tag_span(item.el)
         yield Problem(start, span[1], f"empty container {_describe(item)}",
-                      fix=Fix(applicability="safe", description="remove the empty element",
-                              edits=(removal_edit(post, *span, item),)))
+                      fix=safe_fix("remove the empty element", (removal_edit(post, *span, item),)))
