@@ -173,8 +173,24 @@ def _discover(args: argparse.Namespace, config: Config) -> list[str] | None:
     return None if errors else paths
 
 
+def _settle_heap() -> None:
+    """Leave the long-lived objects (modules, rules, compiled data) out of garbage collection.
+
+    A run then allocates millions of short-lived objects and almost no cycles: with the
+    default thresholds the collector ran every 700 allocations and kept rescanning the
+    engine's tables (~4 % of a run). Frozen objects are also not touched by the collector
+    in forked workers, so their pages stay shared (the reason ``gc.freeze`` exists).
+    """
+    import gc
+
+    gc.freeze()  # (no collect first: start-up leaves a few dozen cyclic objects, not worth 7 ms)
+    gc.set_threshold(20_000, 10, 10)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     engine, spec, config = _engine(args)
+    if getattr(args, "owns_process", False):
+        _settle_heap()
     paths = _discover(args, config)
     if paths is None:
         return EXIT_ERROR
@@ -402,6 +418,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Only a run that owns its process (the console script, `python -m postcheck`) tunes
+    # the garbage collector; main([...]) called from other code leaves it alone.
+    args.owns_process = argv is None
     if args.command is None:
         parser.print_help()
         return EXIT_ERROR
