@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from postcheck.checks._scan import element_info
 from postcheck.checks._signatures import Signature, SignatureFile, SignatureTable, all_signatures, split_words
+from postcheck.checks._units import element_info
 from postcheck.data import load_rule_data
 from postcheck.engine import Engine
 from postcheck.parse import parse_text

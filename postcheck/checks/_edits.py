@@ -9,7 +9,7 @@ from __future__ import annotations
 from .._html import AttributeSpan, Tag, attribute_spans, repaired_name
 from ..model import Edit, Fix, fast_construct
 from ..parse import ParsedPost
-from ._scan import INLINE_PARENTS, Element
+from ._units import INLINE_PARENTS, Element
 
 __all__ = ["attribute_edit", "attributes_of", "edit", "empty_in_source", "removal_edit", "removal_span", "safe_fix"]
 

@@ -16,8 +16,9 @@ from ..model import Edit, Fix, Problem
 from ..parse import ParsedPost
 from ..rule import RuleContext, RuleOptions, rule
 from ._edits import attribute_edit, attributes_of, empty_in_source, removal_edit, removal_span, safe_fix
-from ._scan import Element, Unit, scan
+from ._scan import scan
 from ._signatures import EVENT_HANDLERS, URL_JUNK, URL_KEYS, tables, url_parts
+from ._units import Element, Unit
 
 __all__ = ["active_content", "ad_slot", "empty_container", "lazy_image", "paywall_promo", "tracking_pixel"]
 
