@@ -40,7 +40,9 @@ _SCALAR_TAGS = frozenset(
 # path: the line splitting and offsets below assume none of them. A BOM is skipped
 # only at the start of a line, where _LINE never matches one; inside a value it is an
 # ordinary character (scrapes leave them in titles).
-_UNUSUAL = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Written as the complement of the characters allowed (\n, \x20-\x7e, \xa0-\u2027, \u202a-\ud7ff,
+# \ue000-\ufffd, \U00010000-\U0010ffff): the same set, compiled in 0.4 ms instead of 5 at every start.
+_UNUSUAL = re.compile("[\x00-\t\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 
 # One line: a short ASCII key glued to its colon, ': ', the value without its trailing
 # spaces (the loader's marks leave them out too), the line break. No value (null) is
