@@ -331,8 +331,9 @@ def test_has_chars_counts_like_split(text: str, count: int) -> None:
 
 @given(st.text(alphabet="中文字あア한 ab-,Σ\u4dbf\u3040\uf900", max_size=30))
 def test_title_bigrams_are_those_of_each_run(title: str) -> None:
-    from postcheck.checks._title import _CJK_RUN
+    from postcheck.checks._title import _cjk_patterns
 
+    _CJK_RUN = _cjk_patterns()[0]
     expected = {run[i : i + 2] for run in _CJK_RUN.findall(title) for i in range(len(run) - 1)}
     assert {t for t in title_tokens(title) if _CJK_RUN.fullmatch(t)} >= expected
     assert {t for t in title_tokens(title) if len(t) == 2 and _CJK_RUN.fullmatch(t)} == expected
