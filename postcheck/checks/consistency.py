@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterator
-from html.entities import html5 as _HTML5_ENTITIES
 from typing import Any
 
 from lxml import etree
@@ -21,10 +19,10 @@ from ._title import (
     TitleSource,
     enough_shared,
     has_chars,
-    meaningful_joiner,
     title_source,
     title_tokens,
 )
+from ._titletext import markup_fixes, unescape, whitespace_problems
 
 __all__ = ["TitleSeparators", "normalize_ws", "strip_outlet", "title_tokens"]
 
@@ -53,9 +51,6 @@ def _title(post: ParsedPost) -> TitleSource | None:
         source = title_source(post)
         found = cache[_NON_BLANK_KEY] = None if source is None or _blank(source.value) else source
     return found  # type: ignore[no-any-return]
-
-
-_WHITESPACE_RUN = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
 
 
 def normalize_ws(text: str) -> str:
@@ -107,62 +102,6 @@ def empty_title(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
 # -- PC402 ---------------------------------------------------------------------------------
 
 
-_SPACE = r"[\s\u200b-\u200d\u2060\ufeff]"
-# Whatever _whitespace_problems can report: a run at either end, a run of two or more,
-# or one character that is never fine alone. Titles without it (nearly all) skip the
-# per-run work: single spaces and ideographic spaces between words are normal.
-_MAYBE_STRAY_SPACE = re.compile(
-    rf"\A{_SPACE}|{_SPACE}\Z|{_SPACE}{{2}}|[\u200b-\u200d\u2060\ufeff\xa0\u202f\r\n\t\v\f\x85\u2028\u2029]"
-)
-
-
-def _whitespace_problems(title: str) -> tuple[list[tuple[int, int, str]], list[str]]:
-    """Replacements that clean the title's whitespace, and what was wrong."""
-    fixes: list[tuple[int, int, str]] = []
-    kinds: list[str] = []
-    if _MAYBE_STRAY_SPACE.search(title) is None:
-        return fixes, kinds
-
-    def note(kind: str) -> None:
-        if kind not in kinds:
-            kinds.append(kind)
-
-    for m in _WHITESPACE_RUN.finditer(title):
-        a, b = m.span()
-        run = m.group()
-        if a == 0 or b == len(title):
-            kept = [i for i in range(a, b) if meaningful_joiner(title, i)]
-            if not kept:
-                note("leading whitespace" if a == 0 else "trailing whitespace")
-                fixes.append((a, b, ""))
-            continue
-        visible = [ch for ch in run if ch not in ZERO_WIDTH]
-        if not visible:  # zero-width characters only, between two visible characters
-            for i in range(a, b):
-                if not meaningful_joiner(title, i):
-                    note("zero-width character")
-                    fixes.append((i, i + 1, ""))
-            continue
-        if run in (" ", "\u3000"):
-            continue
-        found = []
-        if any(ch in ZERO_WIDTH for ch in run):
-            found.append("zero-width character")
-        if len(visible) > 1:
-            found.append("doubled whitespace")
-        if "\xa0" in run or "\u202f" in run:
-            found.append("no-break space")
-        if any(ch in "\r\n\t\v\f\x85\u2028\u2029" for ch in run):
-            found.append("line break or tab")
-        if not found:
-            continue  # one thin or en space is typography, not a stray
-        for kind in found:
-            note(kind)
-        keep = "\u3000" if all(ch == "\u3000" for ch in visible) else " "
-        fixes.append((a, b, keep))
-    return fixes, kinds
-
-
 @rule("PC402", "title-whitespace", severity="warning", fix="safe")
 def title_whitespace(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     """The title has stray whitespace: at its ends, doubled, no-break or zero-width.
@@ -199,7 +138,7 @@ def title_whitespace(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Proble
     source = _title(post)
     if source is None:
         return
-    fixes, kinds = _whitespace_problems(source.value)
+    fixes, kinds = whitespace_problems(source.value)
     if not fixes:
         return
     start, _ = source.range(fixes[0][0], fixes[0][1])
@@ -209,47 +148,6 @@ def title_whitespace(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Proble
 
 
 # -- PC403 ---------------------------------------------------------------------------------
-
-_HTML_TAGS = frozenset(
-    "a abbr b bdi bdo big br cite code del dfn div em font h1 h2 h3 h4 h5 h6 hr i img ins kbd "
-    "mark nobr p q s samp small span strike strong sub sup time tt u var wbr".split()
-)
-_MARKUP = re.compile(
-    r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
-    r"|</?([A-Za-z][A-Za-z0-9]{0,15})(?:[ \t\n][^<>]{0,300})?/?>"
-)
-
-
-# A numeric reference with thousands of digits makes html.unescape raise (int conversion limit).
-_HUGE_NUMERIC_REF = re.compile(r"&#[xX]?[0-9A-Fa-f]{16,}+;?")
-
-
-def _unescape(text: str) -> str:
-    """html.unescape that leaves absurdly long numeric references as they are."""
-    try:
-        return html.unescape(text)
-    except ValueError:
-        pieces = _HUGE_NUMERIC_REF.split(text)
-        kept = _HUGE_NUMERIC_REF.findall(text)
-        out = [html.unescape(pieces[0])]
-        for ref, piece in zip(kept, pieces[1:], strict=True):
-            out.append(ref)
-            out.append(html.unescape(piece))
-        return "".join(out)
-
-
-def _markup_fixes(title: str) -> list[tuple[int, int, str]]:
-    fixes = []
-    for m in _MARKUP.finditer(title):
-        token = m.group()
-        if token.startswith("&"):
-            if not token.startswith("&#") and token[1:] not in _HTML5_ENTITIES:
-                continue
-            fixes.append((m.start(), m.end(), _unescape(token)))
-        elif m.group(1).lower() in _HTML_TAGS:
-            fixes.append((m.start(), m.end(), " " if m.group(1).lower() in ("br", "hr") else ""))
-    return fixes
-
 
 @rule("PC403", "title-markup", severity="warning", fix="safe")
 def title_markup(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
@@ -286,7 +184,7 @@ def title_markup(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
         return
     if "&" not in source.value and "<" not in source.value:
         return
-    fixes = _markup_fixes(source.value)
+    fixes = markup_fixes(source.value)
     if not fixes:
         return
     shown = ", ".join(dict.fromkeys(source.value[a:b] for a, b, _ in fixes[:5]))
@@ -386,7 +284,7 @@ def first_heading(post: ParsedPost, limit: int = 400) -> etree._Element | None:
 
 
 def _comparable(text: str) -> str:
-    return normalize_ws(_unescape(text))
+    return normalize_ws(unescape(text))
 
 
 def _strip_ellipsis(text: str) -> str:
