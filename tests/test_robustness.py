@@ -434,7 +434,7 @@ def test_tree_from_bytes_read_equals_tree_from_text(pieces: list[str]) -> None:
     # parse_bytes hands lxml the bytes it read; parse_text encodes the text: same tree.
     from lxml import etree
 
-    from postcheck.parse import _PARSER
+    from postcheck._body import _PARSER
 
     text = "---\ntitle: t\n---\n" + "".join(pieces)
     post = parse_text(text, "a.md")
