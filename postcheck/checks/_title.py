@@ -216,6 +216,12 @@ class TitleSource:
         k = bisect_right(self._starts, end - 1) - 1
         return (a, self.units[max(k, 0)][1])
 
+    def covering(self, ranges: Sequence[tuple[int, int, str]]) -> tuple[int, int]:
+        """File span from the first to the last of sorted value replacements ``(start, end, text)``."""
+        start, _ = self.range(ranges[0][0], ranges[0][1])
+        _, end = self.range(ranges[-1][0], ranges[-1][1])
+        return start, end
+
     def fix(self, post: ParsedPost, replacements: Sequence[tuple[int, int, str]], *,
             applicability: str, description: str) -> Fix | None:
         """Replace value ranges ``(start, end, text)`` (sorted, disjoint); None if not exact."""

@@ -141,8 +141,7 @@ def title_whitespace(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Proble
     fixes, kinds = whitespace_problems(source.value)
     if not fixes:
         return
-    start, _ = source.range(fixes[0][0], fixes[0][1])
-    _, end = source.range(fixes[-1][0], fixes[-1][1])
+    start, end = source.covering(fixes)
     fix = source.fix(post, fixes, applicability="safe", description="clean the title's whitespace")
     yield Problem(start, end, f"title has {', '.join(kinds)}", field="title", fix=fix)
 
@@ -188,8 +187,7 @@ def title_markup(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     if not fixes:
         return
     shown = ", ".join(dict.fromkeys(source.value[a:b] for a, b, _ in fixes[:5]))
-    start, _ = source.range(fixes[0][0], fixes[0][1])
-    _, end = source.range(fixes[-1][0], fixes[-1][1])
+    start, end = source.covering(fixes)
     fix = source.fix(post, fixes, applicability="safe", description="unescape entities and strip tags")
     yield Problem(start, end, f"title contains HTML markup: {_shorten(shown)}", field="title", fix=fix)
 

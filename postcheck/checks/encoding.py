@@ -64,8 +64,7 @@ def _title_problem(source: TitleSource | None, post: ParsedPost, spans: list[tup
     """One finding for matches inside the title's value, with a fix through its units."""
     if source is None or not spans:
         return None
-    start, _ = source.range(spans[0][0], spans[0][1])
-    _, end = source.range(spans[-1][0], spans[-1][1])
+    start, end = source.covering(spans)
     fix = source.fix(post, spans, applicability="safe", description=description)
     return Problem(start, end, message, field="title", fix=fix)
 
