@@ -35,26 +35,13 @@ _quote = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) u
 
 
 def _line(f: Finding) -> str:
-    """``json.dumps(f.to_json(), ensure_ascii=False)`` and a newline, byte for byte, ~3x faster.
-
-    jsonl output of a warm (cached) run is mostly this call; any value of an unexpected
-    type takes the json.dumps path, so the output never differs.
-    """
+    """``json.dumps(f.to_json(), ensure_ascii=False)`` and a newline, byte for byte, ~3x faster."""
     d = f.__dict__
-    path, field, fix = d["path"], d["field"], d["fix"]
-    if (type(d["line"]) is not int or type(d["column"]) is not int or type(d["end_line"]) is not int
-            or type(d["end_column"]) is not int or type(d["code"]) is not str or type(d["rule"]) is not str
-            or type(d["message"]) is not str or not (path is None or type(path) is str)
-            or not (field is None or type(field) is str)
-            or not (fix is None or (type(fix.applicability) is str and type(fix.description) is str))):
-        return json.dumps(f.to_json(), ensure_ascii=False) + "\n"
-    return (f'{{"path": {"null" if path is None else _quote(path)}, "line": {d["line"]}, '
-            f'"column": {d["column"]}, "end_line": {d["end_line"]}, "end_column": {d["end_column"]}, '
-            f'"code": {_quote(d["code"])}, "rule": {_quote(d["rule"])}, '
-            f'"severity": {_quote(d["severity"].value)}, "message": {_quote(d["message"])}, '
-            f'"field": {"null" if field is None else _quote(field)}, "fix": '
-            + ("null}\n" if fix is None else f'{{"applicability": {_quote(fix.applicability)}, '
-               f'"description": {_quote(fix.description)}}}}}\n'))
+    fix = d["fix"]
+    line = _fast_line(d["path"], d["line"], d["column"], d["end_line"], d["end_column"], d["code"], d["rule"],
+                      d["severity"].value, d["message"], d["field"],
+                      None if fix is None else (fix.applicability, fix.description))
+    return json.dumps(f.to_json(), ensure_ascii=False) + "\n" if line is None else line
 
 
 def write_row_line(path: str, row: list[Any], out: TextIO) -> None:
@@ -62,24 +49,35 @@ def write_row_line(path: str, row: list[Any], out: TextIO) -> None:
     building the :class:`Finding` (see :class:`postcheck.cache.RawResult`).
 
     Rows are what ``cache.encode`` stored: (code, rule, severity, message, line, column,
-    end line, end column, field, fix, context, fingerprint); anything of another type takes
-    the Finding path, so the output never differs.
+    end line, end column, field, fix, context, fingerprint).
     """
     code, name, sev, message, line, col, eline, ecol, field, fix = row[:10]
-    if (type(line) is not int or type(col) is not int or type(eline) is not int or type(ecol) is not int
-            or type(code) is not str or type(name) is not str or type(sev) is not str
-            or type(message) is not str or type(path) is not str or not (field is None or type(field) is str)
-            or not (fix is None or (type(fix) is list and type(fix[0]) is str and type(fix[1]) is str))):
+    text = _fast_line(path, line, col, eline, ecol, code, name, sev, message, field,
+                      None if fix is None else (fix[0], fix[1]) if type(fix) is list and len(fix) >= 2 else fix)
+    if text is None:
         from ..cache import finding_of_row
 
-        write_finding_line(finding_of_row(row, path), out)
-        return
-    out.write(f'{{"path": {_quote(path)}, "line": {line}, "column": {col}, "end_line": {eline}, '
-              f'"end_column": {ecol}, "code": {_quote(code)}, "rule": {_quote(name)}, '
-              f'"severity": {_quote(sev)}, "message": {_quote(message)}, '
-              f'"field": {"null" if field is None else _quote(field)}, "fix": '
-              + ("null}\n" if fix is None else f'{{"applicability": {_quote(fix[0])}, '
-                 f'"description": {_quote(fix[1])}}}}}\n'))
+        text = _line(finding_of_row(row, path))
+    out.write(text)
+
+
+def _fast_line(path: Any, line: Any, col: Any, eline: Any, ecol: Any, code: Any, rule: Any, severity: Any,
+               message: Any, field: Any, fix: Any) -> str | None:
+    """The jsonl line of a finding from its values (the key order of ``Finding.to_json``);
+    None when a value is not of the plain type this formatting assumes, so that the caller
+    takes the json.dumps path and the output never differs. Warm jsonl runs are mostly this."""
+    if (type(line) is not int or type(col) is not int or type(eline) is not int or type(ecol) is not int
+            or type(code) is not str or type(rule) is not str or type(severity) is not str
+            or type(message) is not str or not (path is None or type(path) is str)
+            or not (field is None or type(field) is str)
+            or not (fix is None or (type(fix) is tuple and type(fix[0]) is str and type(fix[1]) is str))):
+        return None
+    return (f'{{"path": {"null" if path is None else _quote(path)}, "line": {line}, "column": {col}, '
+            f'"end_line": {eline}, "end_column": {ecol}, "code": {_quote(code)}, "rule": {_quote(rule)}, '
+            f'"severity": {_quote(severity)}, "message": {_quote(message)}, '
+            f'"field": {"null" if field is None else _quote(field)}, "fix": '
+            + ("null}\n" if fix is None else f'{{"applicability": {_quote(fix[0])}, '
+               f'"description": {_quote(fix[1])}}}}}\n'))
 
 
 def write_lines(findings: Sequence[Finding], summary: Summary, rules: dict[str, Rule], out: TextIO) -> None:
