@@ -1,7 +1,9 @@
 """The results cache: ``.postcheck_cache/`` (config ``cache-dir``; ``--no-cache`` skips it).
 
 One SQLite file holds one row per checked file and engine: the digest of the
-file's bytes, the file's stat, and its findings and corpus keys as compact JSON.
+file's bytes, the file's stat, and its findings and corpus keys (as
+:mod:`postcheck._cachecodec` encodes them: the findings' jsonl lines and what
+those leave out).
 The engine key (:meth:`Engine.fingerprint` and a digest of postcheck's source)
 covers the postcheck version, the effective config, the rule data, the active
 rules with their severities and options, and the schema, so a change to any of
@@ -12,7 +14,8 @@ transaction at the end.
 Speed of a warm run: a file whose stat (size, mtime, ctime, inode) is unchanged
 since its row was written is not read at all (see :class:`ResultCache` for the
 "racy" case); otherwise it is read and hashed, and its content digest decides.
-Rows are decoded straight into model objects, without pydantic's validation.
+Rows are decoded straight into model objects, without pydantic's validation; a
+jsonl run copies the stored lines out without building them at all.
 
 Trust: a row is used only when its engine key, path and content digest match and
 its payload matches the digest sealed with it when it was written; anything else
@@ -36,18 +39,17 @@ import os
 import sqlite3
 import sys
 import time
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
-from .model import Edit, Finding, Fix, Severity
-from .model import fast_construct as _build
-from .rule import CorpusItem
+from ._cachecodec import NotCacheable, RawResult, decode, decode_raw, encode, pack, seal, unpack, unseal
 
 if TYPE_CHECKING:
     from .engine import Engine, FileResult
 
-__all__ = ["NOW_DEPENDENT", "ResultCache", "content_digest", "engine_key", "open_cache"]
+__all__ = ["NOW_DEPENDENT", "RawResult", "ResultCache", "content_digest", "decode", "decode_raw", "encode",
+           "engine_key", "open_cache", "pack", "seal", "unpack", "unseal"]
 
-FORMAT = "postcheck-cache-3"
+FORMAT = "postcheck-cache-4"
 DB_NAME = "results.sqlite3"
 PAGE_SIZE = 16384
 NOW_DEPENDENT = frozenset({"PC102"})
@@ -55,7 +57,6 @@ PRUNE_AFTER_S = 30 * 24 * 3600  # rows of other engine keys untouched this long 
 # A stat is trusted only if the file's times are this much older than the read: more than
 # any file system's timestamp granularity (FAT: 2 s) plus a little clock skew.
 RACY_NS = 2_000_000_000
-_SEVERITIES = {s.value: s for s in Severity}
 
 
 def content_digest(raw: bytes) -> str:
@@ -102,171 +103,6 @@ def engine_key(engine: Engine, now_pinned: bool) -> str:
     return h.hexdigest()
 
 
-# -- encoding -----------------------------------------------------------------------
-
-
-class _NotCacheable(Exception):
-    pass
-
-
-def _enc_key(value: Any) -> Any:
-    """Corpus keys: JSON with tuples and lists tagged, so they come back as they were."""
-    if value is None or isinstance(value, (str, bool, int, float)):
-        return value
-    if isinstance(value, tuple):
-        return {"t": [_enc_key(v) for v in value]}
-    if isinstance(value, list):
-        return {"l": [_enc_key(v) for v in value]}
-    raise _NotCacheable(type(value).__name__)
-
-
-def _dec_key(value: Any) -> Any:
-    if isinstance(value, dict):
-        if set(value) == {"t"} and isinstance(value["t"], list):
-            return tuple(_dec_key(v) for v in value["t"])
-        if set(value) == {"l"} and isinstance(value["l"], list):
-            return [_dec_key(v) for v in value["l"]]
-        raise ValueError("bad corpus key")
-    if value is None or isinstance(value, (str, bool, int, float)):
-        return value
-    raise ValueError("bad corpus key")
-
-
-def _enc_fix(fix: Fix | None) -> Any:
-    if fix is None:
-        return None
-    return [fix.applicability, fix.description, [[e.start, e.end, e.replacement] for e in fix.edits]]
-
-
-
-def _dec_fix(value: list[Any]) -> Fix:
-    applicability, description, edits = value
-    return _build(Fix, {"applicability": applicability, "description": description, "edits": tuple(
-        [_build(Edit, {"start": s, "end": e, "replacement": r}) for s, e, r in edits])})
-
-
-def encode(result: FileResult) -> str:
-    """The JSON payload of a result; raises _NotCacheable for values JSON cannot carry exactly."""
-    findings = []
-    for f in result.findings:
-        if f.path != result.path:
-            raise _NotCacheable("finding of another path")
-        if f.context is not None:
-            dumped = json.dumps(f.context, ensure_ascii=False)
-            if json.loads(dumped) != f.context or f.context.get("internal_error"):
-                raise _NotCacheable("context")
-        findings.append([f.code, f.rule, f.severity.value, f.message, f.line, f.column, f.end_line,
-                         f.end_column, f.field, _enc_fix(f.fix), f.context, f.fingerprint])
-    corpus = []
-    for code, key, item in result.corpus:
-        if item.path != result.path:
-            raise _NotCacheable("corpus item of another path")
-        corpus.append([code, _enc_key(key), item.line, item.column, item.end_line, item.end_column,
-                       item.fingerprint, item.suppressed])
-    try:
-        return json.dumps([findings, corpus], ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise _NotCacheable(str(exc)) from None
-
-
-class RawResult(NamedTuple):
-    """A cached result with its findings still as :func:`encode` wrote them (``rows``).
-
-    A warm jsonl run writes such rows directly (:func:`postcheck.report.json.write_row_line`)
-    instead of building a :class:`Finding` for each: that was half the time of a warm run.
-    """
-
-    path: str
-    rows: list[list[Any]]
-    corpus: list[tuple[str, Any, CorpusItem]]
-
-
-def decode_raw(body: str, path: str) -> RawResult:
-    """The rows and corpus keys an :func:`encode` body stands for.
-
-    The body must come from :func:`encode` (see :func:`unseal`): shapes are not checked
-    again here, only what decides identity (severities, corpus key tags).
-    """
-    if body == _EMPTY:
-        return RawResult(path, [], [])
-    findings_raw, corpus_raw = json.loads(body)
-    severities = _SEVERITIES
-    for row in findings_raw:
-        if row[2] not in severities:
-            raise ValueError("bad severity")
-    corpus = []
-    for code, key, line, col, eline, ecol, fp, suppressed in corpus_raw:
-        if type(key) is dict:
-            key = _dec_key(key)
-        corpus.append((code, key, CorpusItem(path, line, col, eline, ecol, fp, suppressed)))
-    return RawResult(path, findings_raw, corpus)
-
-
-def finding_of_row(row: list[Any], path: str) -> Finding:
-    """The :class:`Finding` one row of :func:`encode` stands for."""
-    code, name, sev, message, line, col, eline, ecol, field, fix, context, fp = row
-    return _build(Finding, {  # type: ignore[no-any-return]
-        "code": code, "rule": name, "severity": _SEVERITIES[sev], "message": message, "path": path,
-        "line": line, "column": col, "end_line": eline, "end_column": ecol, "field": field,
-        "fix": None if fix is None else _dec_fix(fix), "context": context, "fingerprint": fp})
-
-
-def decode(body: str, path: str) -> FileResult:
-    """The result an :func:`encode` body stands for (see :func:`decode_raw`)."""
-    from .engine import FileResult
-
-    raw = decode_raw(body, path)
-    return FileResult(path, [finding_of_row(row, path) for row in raw.rows], raw.corpus)
-
-
-def pack(result: FileResult) -> tuple[Any, ...]:
-    """A result as plain tuples, for worker processes to send back: pickling tuples and
-    rebuilding the models with :func:`unpack` costs a fraction of pickling pydantic models."""
-    findings = [(f.code, f.rule, f.severity.value, f.message, f.path, f.line, f.column, f.end_line,
-                 f.end_column, f.field, _enc_fix(f.fix), f.context, f.fingerprint) for f in result.findings]
-    return (result.path, findings, result.corpus)
-
-
-def unpack(packed: tuple[Any, ...]) -> FileResult:
-    from .engine import FileResult
-
-    path, findings_raw, corpus = packed
-    build, severities = _build, _SEVERITIES
-    findings = [build(Finding, {
-        "code": code, "rule": name, "severity": severities[sev], "message": message, "path": fpath,
-        "line": line, "column": col, "end_line": eline, "end_column": ecol, "field": field,
-        "fix": None if fix is None else _dec_fix(fix), "context": context, "fingerprint": fp})
-        for code, name, sev, message, fpath, line, col, eline, ecol, field, fix, context, fp in findings_raw]
-    return FileResult(path, findings, corpus)
-
-
-_EMPTY = "[[],[]]"
-_SEAL_LEN = 16
-
-
-def _seal_of(body: str) -> str:
-    return hashlib.blake2b(body.encode("utf-8"), digest_size=_SEAL_LEN // 2).hexdigest()
-
-
-def seal(body: str) -> str:
-    """A stored payload: the body behind a digest of it (UnicodeEncodeError if SQLite cannot store it)."""
-    return _seal_of(body) + body
-
-
-def unseal(payload: Any) -> str:
-    """The body of a stored payload; ValueError unless it is exactly what :func:`seal` stored.
-
-    A damaged, truncated or hand-edited row fails here and is checked again; this one
-    digest replaces checking the type of every value of every finding on each warm run.
-    """
-    if type(payload) is not str:
-        raise ValueError("bad payload")
-    body = payload[_SEAL_LEN:]
-    if _seal_of(body) != payload[:_SEAL_LEN]:
-        raise ValueError("payload does not match its seal")
-    return body
-
-
 # -- storage ------------------------------------------------------------------------
 
 
@@ -292,8 +128,8 @@ class ResultCache:
         self.key = key
         self.now_pinned = now_pinned
         self.start_ns = time.time_ns()  # before any file of this run is read
-        self.rows: dict[str, tuple[str, str, str]] = {}  # path key -> (digest, stat key or "", payload)
-        self.pending: list[tuple[str, str, str, str]] = []
+        self.rows: dict[str, tuple[str, str, bytes]] = {}  # path key -> (digest, stat key or "", payload)
+        self.pending: list[tuple[str, str, str, bytes]] = []
         self.hits = 0
         self.misses = 0
         self.usable = True
@@ -333,7 +169,7 @@ class ResultCache:
                 conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
                 conn.execute("INSERT INTO meta VALUES ('format', ?)", (FORMAT,))
                 conn.execute("CREATE TABLE results (engine TEXT NOT NULL, path TEXT NOT NULL, digest TEXT "
-                             "NOT NULL, stat TEXT NOT NULL, payload TEXT NOT NULL, stamp INTEGER NOT NULL, "
+                             "NOT NULL, stat TEXT NOT NULL, payload BLOB NOT NULL, stamp INTEGER NOT NULL, "
                              "PRIMARY KEY (engine, path))")
                 conn.execute("COMMIT")
                 if conn.execute("PRAGMA page_size").fetchone()[0] != PAGE_SIZE:
@@ -410,7 +246,7 @@ class ResultCache:
         self._refresh(pk, row, st)
         return result
 
-    def _refresh(self, pk: str, row: tuple[str, str, str], st: os.stat_result | None) -> None:
+    def _refresh(self, pk: str, row: tuple[str, str, bytes], st: os.stat_result | None) -> None:
         if st is not None and self.usable:
             stat = self._trusted_stat(st)
             if stat and stat != row[1]:  # touched but unchanged: next time the stat is enough
@@ -428,8 +264,8 @@ class ResultCache:
         if not self.now_pinned and any(f.code in NOW_DEPENDENT for f in result.findings):
             return
         try:
-            payload = seal(_EMPTY if not result.findings and not result.corpus else encode(result))
-        except (_NotCacheable, UnicodeEncodeError):  # e.g. a lone surrogate: SQLite stores UTF-8 only
+            payload = seal(encode(result))
+        except (NotCacheable, UnicodeEncodeError):  # e.g. a lone surrogate: SQLite stores UTF-8 only
             return
         self.pending.append((self._prefix + path, digest, self._trusted_stat(st), payload))
 

@@ -18,7 +18,7 @@ from .engine import Engine, FileResult
 from .fix import CliFixer
 from .model import Finding, Severity
 from .report import FORMATS, Summary, formatter, summarize
-from .report.json import write_finding_line, write_row_line
+from .report.json import LineSink
 from .report.text import write_statistics
 from .rule import PluginError, Rule, load_rules
 from .runner import EngineSpec, discover, run_files
@@ -137,20 +137,26 @@ class _Tally:
             if f.context and f.context.get("internal_error"):
                 self.internal_error = True
 
-    def add_rows(self, path: str, rows: Sequence[list[Any]]) -> None:
-        """:meth:`add` for a cached result's encoded findings (see cache.RawResult)."""
-        if not rows:
+    def add_one(self, path: str, code: str, severity: str) -> None:
+        """:meth:`add` for one finding of a corpus rule (never an internal error)."""
+        self.paths_with_findings.add(path)
+        self.by_code[code] += 1
+        self.by_severity[severity] += 1
+        if _RANK[severity] >= self.fail_on.rank:
+            self.failing = True
+
+    def add_counts(self, path: str, counts: Sequence[list[Any]]) -> None:
+        """:meth:`add` for a cached result's (code, severity, number) counts (see cache.RawResult).
+        A cached result never holds an internal error: those are not stored."""
+        if not counts:
             return
         self.paths_with_findings.add(path)
         fail_rank = self.fail_on.rank
-        for row in rows:
-            code, severity, context = row[0], row[2], row[10]
-            self.by_code[code] += 1
-            self.by_severity[severity] += 1
+        for code, severity, n in counts:
+            self.by_code[code] += n
+            self.by_severity[severity] += n
             if _RANK[severity] >= fail_rank:
                 self.failing = True
-            if context and context.get("internal_error"):
-                self.internal_error = True
 
     def summary(self, files: int) -> Summary:
         return Summary(files=files, files_with_findings=len(self.paths_with_findings),
@@ -203,42 +209,50 @@ def cmd_check(args: argparse.Namespace) -> int:
     with _output(args.output_file) as out:
         fixer = _fixer(engine, args, out)
         # jsonl streams each file's findings as soon as it is done and keeps none of them.
-        stream = out if fmt == "jsonl" and not args.statistics and not args.diff else None
+        stream = None
+        if fmt == "jsonl" and not args.statistics and not args.diff:
+            # Our own report file and the real stdout (on a platform that writes "\n" as it
+            # is) take cached lines as bytes; a stream someone else made may translate newlines.
+            stream = LineSink(out, verbatim=args.output_file is not None
+                              or (out is sys.__stdout__ and os.linesep == "\n"))
         keep = stream is None
-        # A cached result may come with its findings still encoded (cache.RawResult) when
-        # nothing but the jsonl writer needs them: building each Finding was half a warm run.
+        # A cached result may come as its stored jsonl lines (cache.RawResult) when nothing
+        # but the jsonl writer needs its findings: building each Finding was half a warm run.
         raw = stream is not None and fixer is None and baseline is None
-        results = _results(engine, spec, paths, jobs, args, config, baseline, fixer, raw)
-        for result in results:
-            collected.extend(result.corpus)
-            if not isinstance(result, FileResult):
-                assert stream is not None
-                tally.add_rows(result.path, result.rows)
-                for row in result.rows:
-                    write_row_line(result.path, row, stream)
-                continue
-            tally.add(result.findings)
-            if keep:
-                findings.extend(result.findings)
+        try:
+            results = _results(engine, spec, paths, jobs, args, config, baseline, fixer, raw)
+            for result in results:
+                collected.extend(result.corpus)
+                if not isinstance(result, FileResult):
+                    assert stream is not None
+                    tally.add_counts(result.path, result.counts)
+                    stream.utf8(result.lines)
+                    continue
+                tally.add(result.findings)
+                if keep:
+                    findings.extend(result.findings)
+                else:
+                    assert stream is not None
+                    for f in result.findings:
+                        stream.finding(f)
+            corpus_findings: list[Finding] = []
+            if stream is not None and baseline is None:
+                # Streamed too: a corpus of many duplicates must not pile up its PC206 findings.
+                for code, name, severity, item, message in engine.corpus_problems(collected):
+                    tally.add_one(item.path, code, severity.value)
+                    stream.corpus_finding(code, name, severity, item, message)
             else:
-                assert stream is not None
-                for f in result.findings:
-                    write_finding_line(f, stream)
-        corpus_findings: list[Finding] = []
-        if stream is not None and baseline is None:
-            # Streamed too: a corpus of many duplicates must not pile up its PC206 findings.
-            for f in engine.iter_finalize(collected):
-                tally.add((f,))
-                write_finding_line(f, stream)
-        else:
-            corpus_findings = engine.finalize(collected)
-        if baseline is not None:
-            corpus_findings = baseline.filter(corpus_findings)
-        if corpus_findings:
-            tally.add(corpus_findings)
-        if stream is not None:
-            for f in corpus_findings:
-                write_finding_line(f, stream)
+                corpus_findings = engine.finalize(collected)
+            if baseline is not None:
+                corpus_findings = baseline.filter(corpus_findings)
+            if corpus_findings:
+                tally.add(corpus_findings)
+            if stream is not None:
+                for f in corpus_findings:
+                    stream.finding(f)
+        finally:
+            if stream is not None:
+                stream.flush()  # also what was written before an error or an interrupt
         if corpus_findings and keep:
             findings.extend(corpus_findings)
             findings.sort(key=Finding.sort_key)

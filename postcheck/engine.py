@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import operator
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -383,26 +384,46 @@ class Engine:
     def iter_finalize(self, collected: Iterable[tuple[str, Any, CorpusItem]]) -> Iterator[Finding]:
         """The corpus-level findings one by one, in a deterministic order (not sorted), so
         a streaming format need not hold them all."""
+        for code, name, severity, item, message in self.corpus_problems(collected):
+            yield corpus_finding(code, name, severity, item, message)
+
+    def corpus_problems(self, collected: Iterable[tuple[str, Any, CorpusItem]]
+                        ) -> Iterator[tuple[str, str, Severity, CorpusItem, str]]:
+        """What :meth:`iter_finalize` makes its findings of: (code, rule name, severity, item,
+        message); a jsonl stream writes them without building each :class:`Finding`."""
         if not self.corpus_rules:
             return
         by_code: dict[str, dict[Any, list[CorpusItem]]] = {}
         for code, key, item in collected:
-            by_code.setdefault(code, {}).setdefault(key, []).append(item)
+            index = by_code.get(code)
+            if index is None:
+                index = by_code[code] = {}
+            group = index.get(key)
+            if group is None:
+                index[key] = [item]
+            else:
+                group.append(item)
+        by_place = operator.attrgetter("path", "line", "column")
         for active in self.corpus_rules:
             r = active.rule
             assert isinstance(r, CorpusRule)
             index = by_code.get(r.code, {})
             for items in index.values():
-                items.sort(key=lambda i: (i.path, i.line, i.column))
+                if len(items) > 1:
+                    items.sort(key=by_place)
+            code, name, severity = r.code, r.name, active.severity
             for item, message in r.finalize(index, active.context):
-                if item.suppressed:
-                    continue
-                yield fast_construct(Finding, {
-                    "code": r.code, "rule": r.name, "severity": active.severity, "message": message,
-                    "path": item.path, "line": item.line, "column": item.column, "end_line": item.end_line,
-                    "end_column": item.end_column, "field": None, "fix": None, "context": None,
-                    "fingerprint": item.fingerprint,
-                })
+                if not item.suppressed:
+                    yield code, name, severity, item, message
+
+
+def corpus_finding(code: str, name: str, severity: Severity, item: CorpusItem, message: str) -> Finding:
+    return fast_construct(Finding, {  # type: ignore[no-any-return]
+        "code": code, "rule": name, "severity": severity, "message": message,
+        "path": item.path, "line": item.line, "column": item.column, "end_line": item.end_line,
+        "end_column": item.end_column, "field": None, "fix": None, "context": None,
+        "fingerprint": item.fingerprint,
+    })
 
 
 def _digest(text: str) -> str:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -101,9 +101,11 @@ class Rule:
         return [s for s in DOC_SECTIONS if f"## {s}" not in self.doc]
 
 
-@dataclass(frozen=True, slots=True)
-class CorpusItem:
-    """Where one post's corpus key was found (kept for the whole run, so small)."""
+class CorpusItem(NamedTuple):
+    """Where one post's corpus key was found (kept for the whole run, so small).
+
+    A named tuple: a warm run rebuilds one per cached file, ~4x faster than a frozen dataclass.
+    """
 
     path: str
     line: int

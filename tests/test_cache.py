@@ -149,7 +149,7 @@ def test_encoding_round_trips_exactly() -> None:
     assert back.findings[0].fix == fix and back.findings[0].model_fields_set == finding.model_fields_set
     assert repr(back.findings[0]) == repr(finding)
     with pytest.raises(ValueError):
-        unseal(seal(encode(result)).replace("PC301", "PC302"))  # edited, seal no longer matches
+        unseal(seal(encode(result)).replace(b"PC301", b"PC302"))  # edited, seal no longer matches
 
 
 def test_unpinned_now_keeps_now_dependent_results_out(tmp_path: Path) -> None:
@@ -304,7 +304,7 @@ def test_jsonl_line_is_json_dumps(message: str, rule: str, path: str | None, fie
     # Warm jsonl runs render many cached findings; the fast renderer must equal json.dumps.
     import json
 
-    from postcheck.report.json import _line
+    from postcheck._jsonl import finding_line as _line
 
     f = Finding(code="PC301", rule=rule, severity=Severity.WARNING, message=message, path=path, line=line,
                 column=2, end_line=line, end_column=9, field=field,
@@ -317,26 +317,26 @@ def test_jsonl_line_is_json_dumps(message: str, rule: str, path: str | None, fie
        st.sampled_from(list(Severity)))
 def test_cached_row_line_is_the_finding_line(message: str, rule: str, path: str, field: str | None, line: int,
                                              fix: str | None, severity: Severity) -> None:
-    # A warm jsonl run writes cached rows without building Findings; the bytes must not change.
+    # A warm jsonl run copies the stored lines out without building Findings; the bytes must not change.
     import io
 
     from postcheck.cache import decode_raw
-    from postcheck.report.json import write_finding_line, write_row_line
+    from postcheck.report.json import write_finding_line
 
     f = Finding(code="PC301", rule=rule, severity=severity, message=message, path=path, line=line,
                 column=2, end_line=line, end_column=9, field=field, fingerprint="0123",
                 fix=None if fix is None else Fix(applicability="safe", description=fix,
                                                  edits=(Edit(start=1, end=2, replacement=""),)))
     try:
-        body = encode(FileResult(path, [f], []))
-        body.encode("utf-8")
+        body = encode(FileResult(path, [f], [])).encode("utf-8")
     except UnicodeEncodeError:
         return  # not cacheable: SQLite stores UTF-8 only
-    rows = decode_raw(body, path).rows
-    expected, got = io.StringIO(), io.StringIO()
+    raw = decode_raw(body, path)
+    expected = io.StringIO()
     write_finding_line(f, expected)
-    write_row_line(path, rows[0], got)
-    assert got.getvalue() == expected.getvalue()
+    assert raw.lines == expected.getvalue().encode("utf-8")
+    assert raw.counts == [["PC301", severity.value, 1]]
+    assert decode(body, path).findings == [f]
 
 
 @pytest.mark.parametrize("fail_on", ["info", "warning", "error"])
@@ -354,8 +354,25 @@ def test_warm_jsonl_exit_status_is_the_cold_one(corpus: Path, capsys: pytest.Cap
 def test_damaged_severity_in_a_row_is_checked_again(tmp_path: Path) -> None:
     from postcheck.cache import decode_raw
 
-    good = encode(FileResult("a.md", [Finding(code="PC301", rule="ad-slot", severity=Severity.ERROR, message="m",
-                                              path="a.md", line=1, column=1, end_line=1, end_column=2)], []))
-    assert decode_raw(good, "a.md").rows[0][2] == "error"
+    finding = Finding(code="PC301", rule="ad-slot", severity=Severity.ERROR, message="m", path="a.md", line=1,
+                      column=1, end_line=1, end_column=2)
+    good = encode(FileResult("a.md", [finding], [])).encode("utf-8")
+    assert decode_raw(good, "a.md").counts == [["PC301", "error", 1]]
     with pytest.raises(ValueError):
-        decode_raw(good.replace('"error"', '"fatal"'), "a.md")
+        decode_raw(good.replace(b'"error"', b'"fatal"'), "a.md")
+
+
+def test_body_whose_parts_disagree_is_refused() -> None:
+    from postcheck.cache import decode_raw
+
+    findings = [Finding(code="PC301", rule="ad-slot", severity=Severity.ERROR, message=f"m{i}", path="a.md",
+                        line=i, column=1, end_line=i, end_column=2) for i in (1, 2)]
+    body = encode(FileResult("a.md", findings, [])).encode("utf-8")
+    head, extras, *lines = body.split(b"\n")
+    assert head.startswith(b'[[["PC301","error",2]]')
+    one_line_short = b"\n".join([head, extras, lines[0], b""])
+    with pytest.raises(ValueError):
+        decode_raw(one_line_short, "a.md")
+    one_extra_short = b"\n".join([head, extras.replace(b',[null,null,""]', b"", 1), *lines])
+    with pytest.raises(ValueError):
+        decode(one_extra_short, "a.md")

@@ -180,3 +180,33 @@ def test_statistics_counts_per_code(posts: Path, capsys: pytest.CaptureFixture[s
     code, out = run(capsys, "--statistics")
     assert code == 1
     assert out.splitlines() == ["     3\tPC005\t[ ] unknown-field", "     1\tPC002\t[ ] missing-front-matter"]
+
+
+@pytest.mark.parametrize("verbatim", [True, False])
+def test_jsonl_sink_keeps_the_order_of_text_and_cached_bytes(verbatim: bool) -> None:
+    import io
+
+    from postcheck.model import Finding, Severity
+    from postcheck.report.json import LineSink, write_finding_line
+
+    findings = [Finding(code="PC301", rule="ad-slot", severity=Severity.ERROR, message=f"é {i}", path="a.md",
+                        line=i, column=1, end_line=i, end_column=2) for i in range(1, 4000)]
+    expected = io.StringIO()
+    for f in findings:
+        write_finding_line(f, expected)
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
+    out.write("")
+    sink = LineSink(out, verbatim=verbatim)
+    for i, f in enumerate(findings):  # every third line arrives as cached UTF-8, the rest as findings
+        if i % 3:
+            sink.finding(f)
+        else:
+            line = io.StringIO()
+            write_finding_line(f, line)
+            sink.utf8(line.getvalue().encode("utf-8"))
+        if i == 10:
+            assert raw.getvalue() == b""  # chunked: not a write per line
+    sink.flush()
+    out.flush()
+    assert raw.getvalue().decode("utf-8") == expected.getvalue()

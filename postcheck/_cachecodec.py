@@ -1,0 +1,227 @@
+"""How the results cache stores one file's result, and how worker processes send one back.
+
+A stored body has three parts, one per line of its own, then the report lines::
+
+    [counts, corpus keys]     what a run counts (code, severity, number) and the corpus keys
+    [extras]                  per finding what its jsonl line leaves out: fix edits, context, fingerprint
+    {"path": ...}             the findings as ``--format jsonl`` writes them (:func:`finding_line`)
+    ...
+
+A stored payload is the UTF-8 of the body behind a digest of it (:func:`seal`), kept as
+a BLOB: loading rows, checking seals and writing lines then never converts text. A warm
+jsonl run reads only the first part and copies the lines' bytes out as they are
+(:func:`decode_raw`); building a :class:`Finding` per cached finding and formatting it
+again was most of a warm run. Every other format rebuilds the findings from the lines
+and the extras (:func:`decode`). Compact JSON never holds a raw newline (it escapes
+control characters), so the parts split on ``\\n`` exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from ._jsonl import finding_line
+from .model import Edit, Finding, Fix, Severity
+from .model import fast_construct as _build
+from .rule import CorpusItem
+
+if TYPE_CHECKING:
+    from .engine import FileResult
+
+_SEVERITIES = {s.value: s for s in Severity}
+EMPTY = "[[],[]]\n[]\n"
+_EMPTY_UTF8 = EMPTY.encode()
+_SEAL_LEN = 8
+
+
+class NotCacheable(Exception):
+    """A result JSON cannot carry exactly (it is checked again next time instead)."""
+
+
+def _enc_key(value: Any) -> Any:
+    """Corpus keys: JSON with tuples and lists tagged, so they come back as they were."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, tuple):
+        return {"t": [_enc_key(v) for v in value]}
+    if isinstance(value, list):
+        return {"l": [_enc_key(v) for v in value]}
+    raise NotCacheable(type(value).__name__)
+
+
+def _dec_key(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"t"} and isinstance(value["t"], list):
+            return tuple(_dec_key(v) for v in value["t"])
+        if set(value) == {"l"} and isinstance(value["l"], list):
+            return [_dec_key(v) for v in value["l"]]
+        raise ValueError("bad corpus key")
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    raise ValueError("bad corpus key")
+
+
+def _dec_edits(edits: list[Any]) -> tuple[Edit, ...]:
+    return tuple([_build(Edit, {"start": s, "end": e, "replacement": r}) for s, e, r in edits])
+
+
+def encode(result: FileResult) -> str:
+    """The stored body of a result; raises NotCacheable for values JSON cannot carry exactly."""
+    if not result.findings and not result.corpus:
+        return EMPTY
+    counts: dict[tuple[str, str], int] = {}
+    extras = []
+    lines = []
+    for f in result.findings:
+        if f.path != result.path or type(f) is not Finding:
+            raise NotCacheable("finding of another path or kind")
+        if f.context is not None:
+            dumped = json.dumps(f.context, ensure_ascii=False)
+            if json.loads(dumped) != f.context or f.context.get("internal_error"):
+                raise NotCacheable("context")
+        key = (f.code, f.severity.value)
+        counts[key] = counts.get(key, 0) + 1
+        edits = None if f.fix is None else [[e.start, e.end, e.replacement] for e in f.fix.edits]
+        extras.append([edits, f.context, f.fingerprint])
+        lines.append(finding_line(f))
+    corpus = []
+    for code, key, item in result.corpus:
+        if item.path != result.path:
+            raise NotCacheable("corpus item of another path")
+        corpus.append([code, _enc_key(key), item.line, item.column, item.end_line, item.end_column,
+                       item.fingerprint, item.suppressed])
+    try:
+        head = json.dumps([[[c, s, n] for (c, s), n in counts.items()], corpus],
+                          ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        tail = json.dumps(extras, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise NotCacheable(str(exc)) from None
+    return f"{head}\n{tail}\n{''.join(lines)}"
+
+
+class RawResult(NamedTuple):
+    """A cached result with its findings still as the jsonl lines they were stored as (UTF-8).
+
+    ``counts`` holds (code, severity, number of findings) for the exit status and summary.
+    """
+
+    path: str
+    lines: bytes
+    counts: list[list[Any]]
+    corpus: list[tuple[str, Any, CorpusItem]]
+
+
+def _head(body: bytes, path: str) -> tuple[int, list[list[Any]], list[tuple[str, Any, CorpusItem]]]:
+    """(offset of the extras, counts, corpus keys); ValueError unless they agree with the lines."""
+    first = body.index(b"\n")
+    counts, corpus_raw = json.loads(body[:first])
+    total = 0
+    severities = _SEVERITIES
+    for code, severity, n in counts:
+        if severity not in severities or type(code) is not str or type(n) is not int or n < 1:
+            raise ValueError("bad count")
+        total += n
+    if body.count(b"\n") != total + 2:
+        raise ValueError("lines do not match the counts")
+    corpus = []
+    for code, key, line, col, eline, ecol, fp, suppressed in corpus_raw:
+        if type(key) is dict:
+            key = _dec_key(key)
+        corpus.append((code, key, CorpusItem(path, line, col, eline, ecol, fp, suppressed)))
+    return first + 1, counts, corpus
+
+
+def decode_raw(body: bytes, path: str) -> RawResult:
+    """The lines, counts and corpus keys an :func:`encode` body stands for.
+
+    The body must come from :func:`encode` (see :func:`unseal`): what decides the exit
+    status and the run's identity is checked again (severities, counts against lines,
+    corpus key tags), not the shape of every value.
+    """
+    if body == _EMPTY_UTF8:
+        return RawResult(path, b"", [], [])
+    at, counts, corpus = _head(body, path)
+    return RawResult(path, body[body.index(b"\n", at) + 1:], counts, corpus)
+
+
+def decode(body: bytes, path: str) -> FileResult:
+    """The result an :func:`encode` body stands for, findings rebuilt from their lines."""
+    from .engine import FileResult
+
+    if body == _EMPTY_UTF8:
+        return FileResult(path, [], [])
+    at, _counts, corpus = _head(body, path)
+    end = body.index(b"\n", at)
+    extras = json.loads(body[at:end])
+    lines = body[end + 1:].decode("utf-8")
+    shown = json.loads("[" + lines[:-1].replace("\n", ",") + "]") if lines else []
+    findings = []
+    for d, (edits, context, fingerprint) in zip(shown, extras, strict=True):  # ValueError if unequal
+        fix = d["fix"]
+        if (fix is None) != (edits is None):
+            raise ValueError("fix without edits")
+        findings.append(_build(Finding, {
+            "code": d["code"], "rule": d["rule"], "severity": _SEVERITIES[d["severity"]],
+            "message": d["message"], "path": path, "line": d["line"], "column": d["column"],
+            "end_line": d["end_line"], "end_column": d["end_column"], "field": d["field"],
+            "fix": None if fix is None else _build(Fix, {
+                "applicability": fix["applicability"], "description": fix["description"],
+                "edits": _dec_edits(edits)}),
+            "context": context, "fingerprint": fingerprint}))
+    return FileResult(path, findings, corpus)
+
+
+def _seal_of(body: bytes) -> bytes:
+    return hashlib.blake2b(body, digest_size=_SEAL_LEN).digest()
+
+
+def seal(body: str) -> bytes:
+    """A stored payload: the body's UTF-8 behind a digest of it (UnicodeEncodeError for text
+    that has no UTF-8, e.g. a lone surrogate: such a result is not stored)."""
+    data = body.encode("utf-8")
+    return _seal_of(data) + data
+
+
+def unseal(payload: Any) -> bytes:
+    """The body of a stored payload; ValueError unless it is exactly what :func:`seal` stored.
+
+    A damaged, truncated or hand-edited row fails here and is checked again; this one
+    digest replaces checking the type of every value of every finding on each warm run.
+    """
+    if type(payload) is not bytes:
+        raise ValueError("bad payload")
+    body = payload[_SEAL_LEN:]
+    if _seal_of(body) != payload[:_SEAL_LEN]:
+        raise ValueError("payload does not match its seal")
+    return body
+
+
+# -- worker transport ---------------------------------------------------------------
+
+
+def pack(result: FileResult) -> tuple[Any, ...]:
+    """A result as plain tuples, for worker processes to send back: pickling tuples and
+    rebuilding the models with :func:`unpack` costs a fraction of pickling pydantic models."""
+    findings = [(f.code, f.rule, f.severity.value, f.message, f.path, f.line, f.column, f.end_line,
+                 f.end_column, f.field,
+                 None if f.fix is None else (f.fix.applicability, f.fix.description,
+                                             [[e.start, e.end, e.replacement] for e in f.fix.edits]),
+                 f.context, f.fingerprint) for f in result.findings]
+    return (result.path, findings, result.corpus)
+
+
+def unpack(packed: tuple[Any, ...]) -> FileResult:
+    from .engine import FileResult
+
+    path, findings_raw, corpus = packed
+    build, severities = _build, _SEVERITIES
+    findings = [build(Finding, {
+        "code": code, "rule": name, "severity": severities[sev], "message": message, "path": fpath,
+        "line": line, "column": col, "end_line": eline, "end_column": ecol, "field": field,
+        "fix": None if fix is None else build(Fix, {"applicability": fix[0], "description": fix[1],
+                                                    "edits": _dec_edits(fix[2])}),
+        "context": context, "fingerprint": fp})
+        for code, name, sev, message, fpath, line, col, eline, ecol, field, fix, context, fp in findings_raw]
+    return FileResult(path, findings, corpus)
