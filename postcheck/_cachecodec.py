@@ -7,7 +7,7 @@ A stored body has three parts, one per line of its own, then the report lines::
     {"path": ...}             the findings as ``--format jsonl`` writes them (:func:`finding_line`)
     ...
 
-A stored payload is the UTF-8 of the body behind a digest of it (:func:`seal`), kept as
+A stored payload is the UTF-8 of the body behind a checksum of it (:func:`seal`), kept as
 a BLOB: loading rows, checking seals and writing lines then never converts text. A warm
 jsonl run reads only the first part and copies the lines' bytes out as they are
 (:func:`decode_raw`); building a :class:`Finding` per cached finding and formatting it
@@ -18,8 +18,9 @@ control characters), so the parts split on ``\\n`` exactly.
 
 from __future__ import annotations
 
-import hashlib
 import json
+import zlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._jsonl import finding_line
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 _SEVERITIES = {s.value: s for s in Severity}
 EMPTY = "[[],[]]\n[]\n"
 _EMPTY_UTF8 = EMPTY.encode()
-_SEAL_LEN = 8
+_SEAL_LEN = 4
 
 
 class NotCacheable(Exception):
@@ -126,7 +127,7 @@ class RawResult(NamedTuple):
 def _head(body: bytes, path: str) -> tuple[int, list[list[Any]], list[tuple[str, Any, CorpusItem]]]:
     """(offset of the extras, counts, corpus keys); ValueError unless they agree with the lines."""
     first = body.index(b"\n")
-    counts, corpus_raw = json.loads(body[:first])
+    counts, corpus_raw = _loads(body[:first].decode("utf-8"))
     total = 0
     severities = _SEVERITIES
     for code, severity, n in counts:
@@ -141,6 +142,22 @@ def _head(body: bytes, path: str) -> tuple[int, list[list[Any]], list[tuple[str,
             key = _dec_key(key)
         corpus.append((code, key, CorpusItem(path, line, col, eline, ecol, fp, suppressed)))
     return first + 1, counts, corpus
+
+
+# The decoder's own scanner (set by its __init__; typeshed does not declare it).
+_scan_json: Callable[[str, int], tuple[Any, int]] = getattr(json.JSONDecoder(), "scan_once")  # noqa: B009
+
+
+def _loads(text: str) -> Any:
+    """``json.loads`` of one compact JSON value, without its wrapper (a warm run calls this
+    once per file, and the wrapper was a third of the time: whitespace and encoding checks)."""
+    try:
+        value, end = _scan_json(text, 0)
+    except StopIteration:
+        raise ValueError("not JSON") from None
+    if end != len(text):
+        raise ValueError("not one JSON value")
+    return value
 
 
 def decode_raw(body: bytes, path: str) -> RawResult:
@@ -183,29 +200,27 @@ def decode(body: bytes, path: str) -> FileResult:
     return FileResult(path, findings, corpus)
 
 
-def _seal_of(body: bytes) -> bytes:
-    return hashlib.blake2b(body, digest_size=_SEAL_LEN).digest()
-
-
 def seal(body: str) -> bytes:
-    """A stored payload: the body's UTF-8 behind a digest of it (UnicodeEncodeError for text
+    """A stored payload: the body's UTF-8 behind a CRC-32 of it (UnicodeEncodeError for text
     that has no UTF-8, e.g. a lone surrogate: such a result is not stored)."""
     data = body.encode("utf-8")
-    return _seal_of(data) + data
+    return zlib.crc32(data).to_bytes(_SEAL_LEN, "big") + data
 
 
 def unseal(payload: Any) -> bytes:
     """The body of a stored payload; ValueError unless it is exactly what :func:`seal` stored.
 
     A damaged, truncated or hand-edited row fails here and is checked again; this one
-    digest replaces checking the type of every value of every finding on each warm run.
+    checksum replaces checking the type of every value of every finding on each warm run.
+    A CRC is made for exactly this, accidental damage; a cryptographic digest would not
+    stop someone who can write the cache file (they could store its digest too) and
+    cost a warm run three times as much.
     """
-    if type(payload) is not bytes:
+    if type(payload) is not bytes or len(payload) < _SEAL_LEN:
         raise ValueError("bad payload")
-    body = payload[_SEAL_LEN:]
-    if _seal_of(body) != payload[:_SEAL_LEN]:
+    if zlib.crc32(memoryview(payload)[_SEAL_LEN:]) != int.from_bytes(payload[:_SEAL_LEN], "big"):
         raise ValueError("payload does not match its seal")
-    return body
+    return payload[_SEAL_LEN:]
 
 
 # -- worker transport ---------------------------------------------------------------

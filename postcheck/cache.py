@@ -18,7 +18,7 @@ Rows are decoded straight into model objects, without pydantic's validation; a
 jsonl run copies the stored lines out without building them at all.
 
 Trust: a row is used only when its engine key, path and content digest match and
-its payload matches the digest sealed with it when it was written; anything else
+its payload matches the checksum sealed with it when it was written; anything else
 (a corrupt database, a truncated or hand-edited payload, a row of another format)
 is a miss and the file is checked again. SQLite's locking and journal make
 concurrent runs safe: a writer that cannot get the lock in time skips writing; it
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 __all__ = ["NOW_DEPENDENT", "RawResult", "ResultCache", "content_digest", "decode", "decode_raw", "encode",
            "engine_key", "open_cache", "pack", "seal", "unpack", "unseal"]
 
-FORMAT = "postcheck-cache-4"
+FORMAT = "postcheck-cache-5"
 DB_NAME = "results.sqlite3"
 PAGE_SIZE = 16384
 NOW_DEPENDENT = frozenset({"PC102"})

@@ -376,3 +376,21 @@ def test_body_whose_parts_disagree_is_refused() -> None:
     one_extra_short = b"\n".join([head, extras.replace(b',[null,null,""]', b"", 1), *lines])
     with pytest.raises(ValueError):
         decode(one_extra_short, "a.md")
+
+
+@pytest.mark.parametrize("text", ["", " [1]", "[1] ", "[1]x", "[1,]", "nul", '"a', "[1][2]"])
+def test_head_reader_refuses_anything_but_one_compact_json_value(text: str) -> None:
+    from postcheck._cachecodec import _loads
+
+    with pytest.raises(ValueError):
+        _loads(text)
+
+
+def test_head_reader_reads_what_json_loads_reads() -> None:
+    import json
+
+    from postcheck._cachecodec import _loads
+
+    text = json.dumps([[["PC301", "error", 2]], [["PC206", {"t": ["é", 1, None]}, 3, 1, 3, 9, "fp", False]]],
+                      ensure_ascii=False, separators=(",", ":"))
+    assert _loads(text) == json.loads(text)
