@@ -68,6 +68,10 @@ def _dec_edits(edits: list[Any]) -> tuple[Edit, ...]:
     return tuple([_build(Edit, {"start": s, "end": e, "replacement": r}) for s, e, r in edits])
 
 
+# One encoder for every payload: json.dumps with options builds a new one per call.
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
 def _plain_context(context: dict[str, Any]) -> bool:
     """A context JSON carries exactly as it is (most are ``{"signature": "ad-word"}``): no need
     to check that it comes back the same."""
@@ -104,9 +108,8 @@ def encode(result: FileResult) -> str:
         corpus.append([code, _enc_key(key), item.line, item.column, item.end_line, item.end_column,
                        item.fingerprint, item.suppressed])
     try:
-        head = json.dumps([[[c, s, n] for (c, s), n in counts.items()], corpus],
-                          ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        tail = json.dumps(extras, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        head = _compact([[[c, s, n] for (c, s), n in counts.items()], corpus])
+        tail = _compact(extras)
     except (TypeError, ValueError) as exc:
         raise NotCacheable(str(exc)) from None
     return f"{head}\n{tail}\n{''.join(lines)}"
