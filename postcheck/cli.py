@@ -439,7 +439,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_ERROR
     try:
-        return COMMANDS[args.command](args)
+        status = COMMANDS[args.command](args)
+        sys.stdout.flush()  # a reader gone away shows here, not in the interpreter's last flush
+        return status
     except (ConfigError, UsageError) as exc:
         print(f"postcheck: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -447,12 +449,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("postcheck: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        _detach_stdout()
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - never a traceback for users; exit 2 with one line
         if os.environ.get("POSTCHECK_DEBUG"):
             raise
         print(f"postcheck: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _detach_stdout() -> None:
+    """The reader of our stdout went away (``| head``): what is still buffered can never be
+    written, so point the descriptor at the null device, as the Python docs advise, instead
+    of letting the interpreter's last flush print "Exception ignored ... BrokenPipeError"."""
+    ours = sys.__stdout__
+    if ours is None or sys.stdout is not ours:
+        return  # main() called from other code: its stdout is not ours to redirect
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, ours.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def entry() -> None:

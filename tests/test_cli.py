@@ -324,3 +324,21 @@ def test_seed_post(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Monke
     lines = out.splitlines()
     assert [line for line in lines[:-1] if not line.startswith(f"{seed}:")] == []
     assert [m.group("code") for m in map(LINE.match, lines) if m and m.group("code").startswith("PC0")] == []
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX pipe semantics")
+@pytest.mark.parametrize("fmt", ["jsonl", "text"])
+def test_reader_that_stops_early_gets_no_noise(tmp_path: Path, fmt: str) -> None:
+    # `postcheck check ... | head -1`: exit quietly, without "Exception ignored ... BrokenPipeError".
+    for i in range(150):
+        write(tmp_path / f"p{i:03d}.md", THIN)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env.update(PYTHONPATH=str(REPO), POSTCHECK_NOW=NOW)
+    cmd = [sys.executable, "-m", "postcheck", "check", "--no-cache", "--select", "PC007", "--format", fmt, "."]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(10)
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=60) == 0
+    assert b"Exception ignored" not in stderr and b"Traceback" not in stderr, stderr
