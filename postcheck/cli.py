@@ -227,6 +227,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                     assert stream is not None
                     tally.add_counts(result.path, result.counts)
                     stream.utf8(result.lines)
+                    stream.tick()
                     continue
                 tally.add(result.findings)
                 if keep:
@@ -235,6 +236,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                     assert stream is not None
                     for f in result.findings:
                         stream.finding(f)
+                    stream.tick()
             corpus_findings: list[Finding] = []
             if stream is not None and baseline is None:
                 # Streamed too: a corpus of many duplicates must not pile up its PC206 findings.

@@ -210,3 +210,20 @@ def test_jsonl_sink_keeps_the_order_of_text_and_cached_bytes(verbatim: bool) -> 
     sink.flush()
     out.flush()
     assert raw.getvalue().decode("utf-8") == expected.getvalue()
+
+
+def test_jsonl_sink_writes_pending_lines_once_they_have_waited() -> None:
+    import io
+
+    from postcheck.report.json import LineSink
+
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="utf-8", newline="\n", write_through=True)
+    sink = LineSink(out, verbatim=True)
+    sink.MAX_DELAY = 3600.0
+    sink.utf8(b'{"a": 1}\n')
+    sink.tick()
+    assert raw.getvalue() == b""  # a small chunk, not old yet
+    sink.MAX_DELAY = 0.0  # as if an hour had passed
+    sink.tick()
+    assert raw.getvalue() == b'{"a": 1}\n'
