@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
@@ -265,7 +266,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         elif args.statistics:
             write_statistics(findings, engine.registry, out)
         elif stream is None:
-            formatter(fmt)(findings, summary, engine.registry, out)
+            # A whole report is written at once: built in memory first, it is one write instead
+            # of one per line (each a system call under PYTHONUNBUFFERED).
+            report = io.StringIO()
+            formatter(fmt)(findings, summary, engine.registry, report)
+            out.write(report.getvalue())
     if fixer is not None:
         return _fix_exit_status(fixer, args, tally)
     return tally.exit_status(args.exit_zero)
