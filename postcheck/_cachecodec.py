@@ -37,6 +37,10 @@ _EMPTY_UTF8 = EMPTY.encode()
 _SEAL_LEN = 4
 
 
+# What reading a damaged body may raise; the cache treats each as a miss.
+DAMAGED = (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, UnicodeError)
+
+
 class NotCacheable(Exception):
     """A result JSON cannot carry exactly (it is checked again next time instead)."""
 
@@ -206,7 +210,10 @@ def decode(body: bytes, path: str) -> FileResult:
 def seal(body: str) -> bytes:
     """A stored payload: the body's UTF-8 behind a CRC-32 of it (UnicodeEncodeError for text
     that has no UTF-8, e.g. a lone surrogate: such a result is not stored)."""
-    data = body.encode("utf-8")
+    return seal_bytes(body.encode("utf-8"))
+
+
+def seal_bytes(data: bytes) -> bytes:
     return zlib.crc32(data).to_bytes(_SEAL_LEN, "big") + data
 
 

@@ -41,7 +41,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from ._cachecodec import NotCacheable, RawResult, decode, decode_raw, encode, pack, seal, unpack, unseal
+from ._cachecodec import DAMAGED, NotCacheable, RawResult, decode, decode_raw, encode, pack, seal, unpack, unseal
 
 if TYPE_CHECKING:
     from .engine import Engine, FileResult
@@ -185,8 +185,7 @@ class ResultCache:
     def _decode(self, pk: str, path: str, payload: Any, raw: bool = False) -> FileResult | RawResult | None:
         try:
             result: FileResult | RawResult = (decode_raw if raw else decode)(unseal(payload), path)
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError,
-                UnicodeError):
+        except DAMAGED:
             del self.rows[pk]  # a damaged row: never asked again in this run; the file is checked again
             return None
         self.hits += 1

@@ -394,3 +394,33 @@ def test_head_reader_reads_what_json_loads_reads() -> None:
     text = json.dumps([[["PC301", "error", 2]], [["PC206", {"t": ["é", 1, None]}, 3, 1, 3, 9, "fp", False]]],
                       ensure_ascii=False, separators=(",", ":"))
     assert _loads(text) == json.loads(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_a_resealed_damaged_body_is_refused_or_read_never_crashes(data: st.DataObject) -> None:
+    # The CRC catches damage; past it (a damaged row that happens to match, or one written
+    # by hand), the decoders may only fail with the errors the cache treats as a miss.
+    fix = Fix(applicability="safe", description="remove", edits=(Edit(start=3, end=9, replacement="é"),))
+    finding = Finding(code="PC301", rule="ad-slot", severity=Severity.ERROR, message="m", path="a.md",
+                      line=2, column=3, end_line=4, end_column=5, fix=fix, context={"k": "v"}, fingerprint="fp")
+    item = CorpusItem("a.md", 1, 2, 3, 4, "fp", False)
+    body = bytearray(encode(FileResult("a.md", [finding], [("PC206", ("u", 1), item)])).encode("utf-8"))
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = data.draw(st.integers(0, len(body) - 1))
+        action = data.draw(st.sampled_from(["replace", "delete", "insert"]))
+        byte = data.draw(st.integers(0, 255))
+        if action == "replace":
+            body[at] = byte
+        elif action == "delete":
+            del body[at]
+        else:
+            body.insert(at, byte)
+    from postcheck._cachecodec import DAMAGED, seal_bytes
+    from postcheck.cache import decode_raw
+
+    for reader in (decode, decode_raw):
+        try:
+            reader(unseal(seal_bytes(bytes(body))), "a.md")
+        except DAMAGED:
+            pass
