@@ -7,9 +7,9 @@ those leave out).
 The engine key (:meth:`Engine.fingerprint` and a digest of postcheck's source)
 covers the postcheck version, the effective config, the rule data, the active
 rules with their severities and options, and the schema, so a change to any of
-them simply misses. A run reads all rows of its engine once (a single query) and
-decodes a row only when its file is looked up; new rows are written in one
-transaction at the end.
+them simply misses. A run reads all rows of its engine once (a single query; a run
+over a few files, such as a pre-commit hook, only theirs) and decodes a row only
+when its file is looked up; new rows are written in one transaction at the end.
 
 Speed of a warm run: a file whose stat (size, mtime, ctime, inode) is unchanged
 since its row was written is not read at all (see :class:`ResultCache` for the
@@ -39,6 +39,7 @@ import os
 import sqlite3
 import sys
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._cachecodec import DAMAGED, NotCacheable, RawResult, decode, decode_raw, encode, pack, seal, unpack, unseal
@@ -57,6 +58,8 @@ PRUNE_AFTER_S = 30 * 24 * 3600  # rows of other engine keys untouched this long 
 # A stat is trusted only if the file's times are this much older than the read: more than
 # any file system's timestamp granularity (FAT: 2 s) plus a little clock skew.
 RACY_NS = 2_000_000_000
+FEW_PATHS = 1000  # up to this many files, a run reads only their rows (see ResultCache._load)
+BATCH = 500  # paths per query: under SQLite's smallest limit of bound parameters (999)
 
 
 def content_digest(raw: bytes) -> str:
@@ -123,7 +126,7 @@ class ResultCache:
     a file is read and hashed every run instead.
     """
 
-    def __init__(self, db_path: str, key: str, now_pinned: bool) -> None:
+    def __init__(self, db_path: str, key: str, now_pinned: bool, paths: Sequence[str] | None = None) -> None:
         self.db_path = db_path
         self.key = key
         self.now_pinned = now_pinned
@@ -139,12 +142,26 @@ class ResultCache:
             self._prefix = os.getcwd() + "\0"
             conn = self._connect()
             try:
-                self.rows = {p: (d, s, v) for p, d, s, v in conn.execute(
-                    "SELECT path, digest, stat, payload FROM results WHERE engine = ?", (key,))}
+                self.rows = self._load(conn, paths)
             finally:
                 conn.close()
         except (sqlite3.Error, OSError, ValueError) as exc:
             self._give_up(exc)
+
+    def _load(self, conn: sqlite3.Connection, paths: Sequence[str] | None) -> dict[str, tuple[str, str, bytes]]:
+        """The rows of this engine key: all of them in one query, or, for a run over a few
+        files (a pre-commit hook in a large archive), only theirs, looked up by primary key.
+        Loading 20,000 rows took longer than checking three files."""
+        query = "SELECT path, digest, stat, payload FROM results WHERE engine = ?"
+        if paths is None or len(paths) > FEW_PATHS:
+            return {p: (d, s, v) for p, d, s, v in conn.execute(query, (self.key,))}
+        rows: dict[str, tuple[str, str, bytes]] = {}
+        keys = [self._prefix + p for p in paths]
+        for at in range(0, len(keys), BATCH):
+            batch = keys[at:at + BATCH]
+            rows.update((p, (d, s, v)) for p, d, s, v in conn.execute(
+                f"{query} AND path IN ({', '.join('?' * len(batch))})", (self.key, *batch)))
+        return rows
 
     def _give_up(self, exc: BaseException) -> None:
         self.usable = False
@@ -314,15 +331,19 @@ def _prepare_dir(directory: str) -> None:
             os.replace(tmp, target)
 
 
-def open_cache(engine: Engine, directory: str, now_pinned: bool) -> ResultCache | None:
-    """The cache for this engine, or None (with a warning) if the folder cannot be used."""
+def open_cache(engine: Engine, directory: str, now_pinned: bool,
+               paths: Sequence[str] | None = None) -> ResultCache | None:
+    """The cache for this engine, or None (with a warning) if the folder cannot be used.
+
+    ``paths``, the files the run will look up, lets a run over a few files read only their rows.
+    """
     try:
         _prepare_dir(directory)
     except OSError as exc:
         print(f"postcheck: warning: cache disabled: {exc}", file=sys.stderr)
         return None
     db = os.path.join(directory, DB_NAME)
-    cache = ResultCache(db, engine_key(engine, now_pinned), now_pinned)
+    cache = ResultCache(db, engine_key(engine, now_pinned), now_pinned, paths)
     if not cache.usable and os.path.exists(db):
         # Not a database we can read (truncated, overwritten): start a fresh one.
         try:
@@ -331,7 +352,7 @@ def open_cache(engine: Engine, directory: str, now_pinned: bool) -> ResultCache 
         except OSError:
             pass
         else:
-            cache = ResultCache(db, engine_key(engine, now_pinned), now_pinned)
+            cache = ResultCache(db, engine_key(engine, now_pinned), now_pinned, paths)
     if not cache.usable:
         print(f"postcheck: warning: cache disabled: {cache.error}", file=sys.stderr)
         return None

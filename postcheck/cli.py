@@ -386,7 +386,7 @@ def _results(engine: Engine, spec: EngineSpec, paths: Sequence[str], jobs: int, 
 
         now_pinned = bool(args.now or os.environ.get("POSTCHECK_NOW"))
         cache_dir = os.path.join(config.root or os.getcwd(), config.cache_dir)
-        cache = open_cache(engine, cache_dir, now_pinned)
+        cache = open_cache(engine, cache_dir, now_pinned, paths)
     results: Any = run_files(engine, spec, paths, jobs, cache=cache, raw=raw)
     if fixer is not None:
         # Fix first: the baseline then filters what remains after fixing.

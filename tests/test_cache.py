@@ -424,3 +424,24 @@ def test_a_resealed_damaged_body_is_refused_or_read_never_crashes(data: st.DataO
             reader(unseal(seal_bytes(bytes(body))), "a.md")
         except DAMAGED:
             pass
+
+
+@pytest.mark.parametrize("few", [True, False])
+def test_a_run_over_a_few_files_reads_only_their_rows(corpus: Path, capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch, few: bool) -> None:
+    check(capsys)  # every file of the corpus has its row now
+    monkeypatch.setattr(cache_module, "BATCH", 1)  # one query per path: the batches add up
+    if not few:
+        monkeypatch.setattr(cache_module, "FEW_PATHS", 1)
+    engine = Engine(Config(), now=NOW)
+    wanted = ["posts/p03.md", "posts/p11.md"]
+    cache = open_cache(engine, str(corpus / ".postcheck_cache"), now_pinned=True, paths=wanted)
+    assert cache is not None
+    assert len(cache.rows) == (2 if few else 21)
+    _run(engine, cache, wanted)
+    assert (cache.hits, cache.misses) == (2, 0)
+    # and the CLI over those files says what it says without the cache
+    main(["check", *wanted, "--now", NOW, "--exit-zero", "--format", "jsonl"])
+    warm = capsys.readouterr().out
+    main(["check", *wanted, "--now", NOW, "--exit-zero", "--format", "jsonl", "--no-cache"])
+    assert warm == capsys.readouterr().out != ""
