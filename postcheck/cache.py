@@ -229,7 +229,7 @@ class ResultCache:
     def take(self, path: str, raw: bool = False) -> FileResult | RawResult | None:
         """The result of a row found by :meth:`stat_matches` or :meth:`digest_matches`; None if it is damaged.
 
-        ``raw`` leaves the findings encoded (:class:`RawResult`).
+        ``raw`` leaves the findings as their stored jsonl lines (:class:`RawResult`).
         """
         pk = self._prefix + path
         row = self.rows.get(pk)
@@ -242,7 +242,7 @@ class ResultCache:
         """The stored result if the file's stat is unchanged since its row was written, else None.
 
         None is not a miss: the caller reads the file and asks :meth:`lookup` with its digest.
-        ``raw`` leaves the findings encoded (:class:`RawResult`).
+        ``raw`` leaves the findings as their stored jsonl lines (:class:`RawResult`).
         """
         pk = self._prefix + path
         row = self.rows.get(pk)

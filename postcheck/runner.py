@@ -292,7 +292,7 @@ def run_files(
     With a ``cache``, files whose content, path and engine match a stored row are
     not checked again; the others go to the workers and their results are stored.
     ``raw`` lets a cached result come as a :class:`~postcheck.cache.RawResult`
-    (findings still encoded) for a caller that writes them as they are.
+    (its findings as stored jsonl lines) for a caller that writes them as they are.
     """
     if cache is not None and check_one is None:
         yield from _run_cached(engine, spec, paths, jobs, cache, raw)
