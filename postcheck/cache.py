@@ -50,11 +50,13 @@ if TYPE_CHECKING:
 __all__ = ["NOW_DEPENDENT", "RawResult", "ResultCache", "content_digest", "decode", "decode_raw", "encode",
            "engine_key", "open_cache", "pack", "seal", "unpack", "unseal"]
 
-FORMAT = "postcheck-cache-5"
+FORMAT = "postcheck-cache-6"
 DB_NAME = "results.sqlite3"
 PAGE_SIZE = 16384
 NOW_DEPENDENT = frozenset({"PC102"})
-PRUNE_AFTER_S = 30 * 24 * 3600  # rows of other engine keys untouched this long are dropped
+PRUNE_AFTER_S = 30 * 24 * 3600  # rows of other engine keys unused this long are dropped
+KEEP_KEYS = 4  # engine keys kept at most (a hook's and a CI gate's configs, a version or two)
+TOUCH_AFTER_S = 24 * 3600  # a run that writes nothing still marks its key as used once a day
 # A stat is trusted only if the file's times are this much older than the read: more than
 # any file system's timestamp granularity (FAT: 2 s) plus a little clock skew.
 RACY_NS = 2_000_000_000
@@ -137,14 +139,17 @@ class ResultCache:
         self.misses = 0
         self.usable = True
         self.error: str | None = None
+        self._mark_used = False
         try:
             # The displayed path is part of the findings; the absolute one decides per-file-ignores.
             self._prefix = os.getcwd() + "\0"
             conn = self._connect()
             try:
                 self.rows = self._load(conn, paths)
+                used = conn.execute("SELECT stamp FROM keys WHERE engine = ?", (key,)).fetchone()
             finally:
                 conn.close()
+            self._mark_used = used is None or used[0] < self.start_ns - TOUCH_AFTER_S * 1_000_000_000
         except (sqlite3.Error, OSError, ValueError) as exc:
             self._give_up(exc)
 
@@ -182,18 +187,21 @@ class ResultCache:
                     conn.execute("COMMIT")
                     return conn
                 conn.execute("DROP TABLE IF EXISTS results")
+                conn.execute("DROP TABLE IF EXISTS keys")
                 conn.execute("DROP TABLE IF EXISTS meta")
                 conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
                 conn.execute("INSERT INTO meta VALUES ('format', ?)", (FORMAT,))
                 conn.execute("CREATE TABLE results (engine TEXT NOT NULL, path TEXT NOT NULL, digest TEXT "
                              "NOT NULL, stat TEXT NOT NULL, payload BLOB NOT NULL, stamp INTEGER NOT NULL, "
                              "PRIMARY KEY (engine, path))")
+                conn.execute("CREATE TABLE keys (engine TEXT PRIMARY KEY, stamp INTEGER NOT NULL)")
                 conn.execute("COMMIT")
-                if conn.execute("PRAGMA page_size").fetchone()[0] != PAGE_SIZE:
-                    try:
-                        conn.execute("VACUUM")  # an old-format file: now empty, so this is quick
-                    except sqlite3.OperationalError:
-                        pass  # another run is using it; the smaller pages only cost some speed
+                try:
+                    # An old-format file, now empty: give its space back (and take the page
+                    # size); quick, as there is nothing left to copy.
+                    conn.execute("VACUUM")
+                except sqlite3.OperationalError:
+                    pass  # another run is using it; the space is reused by new rows anyway
         except BaseException:
             conn.close()
             raise
@@ -286,7 +294,10 @@ class ResultCache:
         self.pending.append((self._prefix + path, digest, self._trusted_stat(st), payload))
 
     def save(self) -> None:
-        if not self.usable or not self.pending:
+        """Write the new rows, mark this engine key as used and drop the rows of keys that are
+        not among the :data:`KEEP_KEYS` most recently used or unused for :data:`PRUNE_AFTER_S`
+        (each config change or upgrade starts a key: the file must not grow with every one)."""
+        if not self.usable or not (self.pending or self._mark_used):
             return
         now = time.time_ns()
         try:
@@ -297,12 +308,19 @@ class ResultCache:
                     "INSERT OR REPLACE INTO results (engine, path, digest, stat, payload, stamp) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
                     [(self.key, p, d, s, v, now) for p, d, s, v in self.pending])
-                conn.execute("DELETE FROM results WHERE engine != ? AND stamp < ?",
-                             (self.key, now - PRUNE_AFTER_S * 1_000_000_000))
+                conn.execute("INSERT OR REPLACE INTO keys VALUES (?, ?)", (self.key, now))
+                others = [e for (e, used) in conn.execute(
+                    "SELECT engine, stamp FROM keys WHERE engine != ? ORDER BY stamp DESC", (self.key,))
+                    if used >= now - PRUNE_AFTER_S * 1_000_000_000]
+                for engine in conn.execute("SELECT engine FROM keys").fetchall():
+                    if engine[0] != self.key and engine[0] not in others[:KEEP_KEYS - 1]:
+                        conn.execute("DELETE FROM results WHERE engine = ?", engine)  # by primary key prefix
+                        conn.execute("DELETE FROM keys WHERE engine = ?", engine)
                 conn.execute("COMMIT")
             finally:
                 conn.close()
             self.pending = []
+            self._mark_used = False
         except sqlite3.OperationalError:
             pass  # locked by another run for too long: this run's rows are simply not kept
         except (sqlite3.Error, OSError) as exc:

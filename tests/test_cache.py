@@ -445,3 +445,42 @@ def test_a_run_over_a_few_files_reads_only_their_rows(corpus: Path, capsys: pyte
     warm = capsys.readouterr().out
     main(["check", *wanted, "--now", NOW, "--exit-zero", "--format", "jsonl", "--no-cache"])
     assert warm == capsys.readouterr().out != ""
+
+
+def _keys(root: Path) -> dict[str, int]:
+    with sqlite3.connect(root / ".postcheck_cache" / DB_NAME) as conn:
+        keys = dict(conn.execute("SELECT engine, stamp FROM keys").fetchall())
+        assert set(keys) == {e for (e,) in conn.execute("SELECT DISTINCT engine FROM results")}
+        return keys
+
+
+def _run_with(root: Path, paths: list[str], select: str) -> str:
+    engine = Engine(Config(), select=[select], now=NOW)
+    cache = open_cache(engine, str(root / ".postcheck_cache"), now_pinned=True)
+    assert cache is not None
+    _run(engine, cache, paths)
+    return cache.key
+
+
+def test_only_the_most_recently_used_engine_keys_are_kept(corpus: Path) -> None:
+    # Every config change or upgrade starts a new key; the file must not grow with each.
+    paths = sorted(f"posts/{p}" for p in os.listdir(corpus / "posts"))
+    made = [_run_with(corpus, paths, select) for select in ("PC0", "PC1", "PC2", "PC3", "PC4", "PC5")]
+    assert set(_keys(corpus)) == set(made[-cache_module.KEEP_KEYS:])
+    assert db_rows(corpus) == cache_module.KEEP_KEYS * len(paths)
+
+
+def test_a_key_unused_for_long_is_dropped_and_a_warm_run_marks_its_key_used(corpus: Path) -> None:
+    paths = sorted(f"posts/{p}" for p in os.listdir(corpus / "posts"))
+    old = _run_with(corpus, paths, "PC0")
+    kept = _run_with(corpus, paths, "PC1")
+    day_ns = 24 * 3600 * 1_000_000_000
+    with sqlite3.connect(corpus / ".postcheck_cache" / DB_NAME) as conn:
+        conn.execute("UPDATE keys SET stamp = stamp - ? WHERE engine = ?", (31 * day_ns, old))
+        conn.execute("UPDATE keys SET stamp = stamp - ? WHERE engine = ?", (2 * day_ns, kept))
+    before = _keys(corpus)[kept]
+    assert _run_with(corpus, paths, "PC1") == kept  # a warm run: nothing new to write...
+    keys = _keys(corpus)
+    assert keys[kept] > before  # ...but its key is marked as used, once a day
+    assert old not in keys  # and the key unused for a month is gone with its rows
+    assert db_rows(corpus) == len(paths)
