@@ -242,20 +242,30 @@ def _construct(loader: yaml.SafeLoader, root: yaml.Node) -> Any:
 def _check_yaml_nodes(post: ParsedPost, root: yaml.Node, fm_start: int) -> bool:
     """Reject aliases, over-deep nesting, duplicate and non-string keys; record key spans.
 
-    Runs on every post, so scalars are handled inline and only collections are stacked.
+    Scalars are checked as they are met and only collections are stacked.
     """
     limit = post.limits.max_yaml_depth
     seen: set[int] = set()
     ok = True
     mapping_node, sequence_node, scalar_node = yaml.MappingNode, yaml.SequenceNode, yaml.ScalarNode
     spans = post._key_spans
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
 
     def alias_at(node: yaml.Node) -> bool:
         where = fm_start + node.start_mark.index
         _issue(post, "PC003", "front matter uses a YAML alias; aliases are not allowed", where, where)
         return False
 
-    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    def visit(child: yaml.Node, depth: int) -> bool:
+        """A scalar met twice is an alias (False, reported); a collection is stacked."""
+        if child.__class__ is not scalar_node:
+            stack.append((child, depth))
+            return True
+        if id(child) in seen:
+            return alias_at(child)
+        seen.add(id(child))
+        return True
+
     while stack:
         node, depth = stack.pop()
         if id(node) in seen:
@@ -279,8 +289,6 @@ def _check_yaml_nodes(post: ParsedPost, root: yaml.Node, fm_start: int) -> bool:
                            f"key {shown!r} is not a string (YAML reads it as {kind}); quote it",
                            where, fm_start + key_node.end_mark.index)
                     ok = False
-                    if key_node.__class__ is not scalar_node:
-                        stack.append((key_node, depth + 1))
                 elif key_node.value in keys:
                     where = fm_start + key_node.start_mark.index
                     _issue(post, "PC003", f"duplicate key {key_node.value!r}", where,
@@ -295,23 +303,12 @@ def _check_yaml_nodes(post: ParsedPost, root: yaml.Node, fm_start: int) -> bool:
                             fm_start + value_node.start_mark.index,
                             fm_start + value_node.end_mark.index,
                         )
-                if id(key_node) in seen:
-                    return alias_at(key_node)
-                seen.add(id(key_node))
-                if value_node.__class__ is scalar_node:
-                    if id(value_node) in seen:
-                        return alias_at(value_node)
-                    seen.add(id(value_node))
-                else:
-                    stack.append((value_node, depth + 1))
+                if not (visit(key_node, depth + 1) and visit(value_node, depth + 1)):
+                    return False
         elif cls is sequence_node:
             for child in node.value:
-                if child.__class__ is scalar_node:
-                    if id(child) in seen:
-                        return alias_at(child)
-                    seen.add(id(child))
-                else:
-                    stack.append((child, depth + 1))
+                if not visit(child, depth + 1):
+                    return False
     return ok
 
 

@@ -74,6 +74,12 @@ def test_pc003_duplicate_key_at_the_second_key() -> None:
     assert check("PC003", post('title: A\ndate: 2021-01-05\ntitle: B\n')) == [("PC003", 4, 1)]
 
 
+def test_a_collection_as_key_is_one_finding_not_also_an_alias() -> None:
+    found = findings("PC003", post("? [a, b]\n: v\ntitle: x\n"))
+    assert [(f.line, f.column) for f in found] == [(2, 3)]
+    assert "not a string" in found[0].message
+
+
 def test_pc003_duplicate_key_sets_field() -> None:
     (f,) = findings("PC003", post('title: A\ndate: 2021-01-05\ntitle: B\n'))
     assert f.field == "title"
