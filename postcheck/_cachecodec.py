@@ -68,6 +68,10 @@ def _dec_key(value: Any) -> Any:
     raise ValueError("bad corpus key")
 
 
+def _enc_edits(fix: Fix) -> list[list[Any]]:
+    return [[e.start, e.end, e.replacement] for e in fix.edits]
+
+
 def _dec_edits(edits: list[Any]) -> tuple[Edit, ...]:
     return tuple([_build(Edit, {"start": s, "end": e, "replacement": r}) for s, e, r in edits])
 
@@ -102,7 +106,7 @@ def encode(result: FileResult) -> str:
                 raise NotCacheable("context")
         key = (f.code, f.severity.value)
         counts[key] = counts.get(key, 0) + 1
-        edits = None if f.fix is None else [[e.start, e.end, e.replacement] for e in f.fix.edits]
+        edits = None if f.fix is None else _enc_edits(f.fix)
         extras.append([edits, f.context, f.fingerprint])
         lines.append(finding_line(f))
     corpus = []
@@ -242,7 +246,7 @@ def pack(result: FileResult) -> tuple[Any, ...]:
     findings = [(f.code, f.rule, f.severity.value, f.message, f.path, f.line, f.column, f.end_line,
                  f.end_column, f.field,
                  None if f.fix is None else (f.fix.applicability, f.fix.description,
-                                             [[e.start, e.end, e.replacement] for e in f.fix.edits]),
+                                             _enc_edits(f.fix)),
                  f.context, f.fingerprint) for f in result.findings]
     return (result.path, findings, result.corpus)
 
