@@ -309,13 +309,13 @@ class ResultCache:
                     "VALUES (?, ?, ?, ?, ?, ?)",
                     [(self.key, p, d, s, v, now) for p, d, s, v in self.pending])
                 conn.execute("INSERT OR REPLACE INTO keys VALUES (?, ?)", (self.key, now))
-                others = [e for (e, used) in conn.execute(
-                    "SELECT engine, stamp FROM keys WHERE engine != ? ORDER BY stamp DESC", (self.key,))
-                    if used >= now - PRUNE_AFTER_S * 1_000_000_000]
-                for engine in conn.execute("SELECT engine FROM keys").fetchall():
-                    if engine[0] != self.key and engine[0] not in others[:KEEP_KEYS - 1]:
-                        conn.execute("DELETE FROM results WHERE engine = ?", engine)  # by primary key prefix
-                        conn.execute("DELETE FROM keys WHERE engine = ?", engine)
+                others = conn.execute("SELECT engine, stamp FROM keys WHERE engine != ? ORDER BY stamp DESC",
+                                      (self.key,)).fetchall()
+                cutoff = now - PRUNE_AFTER_S * 1_000_000_000
+                for rank, (engine, used) in enumerate(others, start=1):
+                    if rank >= KEEP_KEYS or used < cutoff:
+                        conn.execute("DELETE FROM results WHERE engine = ?", (engine,))  # by primary key prefix
+                        conn.execute("DELETE FROM keys WHERE engine = ?", (engine,))
                 conn.execute("COMMIT")
             finally:
                 conn.close()
