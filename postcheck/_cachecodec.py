@@ -101,7 +101,10 @@ def encode(result: FileResult) -> str:
             raise NotCacheable("finding of another path or kind")
         context = f.context
         if context is not None and not _plain_context(context):
-            dumped = json.dumps(context, ensure_ascii=False)
+            try:
+                dumped = json.dumps(context, ensure_ascii=False)
+            except (TypeError, ValueError):  # a plugin's context may hold anything
+                raise NotCacheable("context") from None
             if json.loads(dumped) != context or context.get("internal_error"):
                 raise NotCacheable("context")
         key = (f.code, f.severity.value)

@@ -396,6 +396,15 @@ def test_head_reader_reads_what_json_loads_reads() -> None:
     assert _loads(text) == json.loads(text)
 
 
+@pytest.mark.parametrize("context", [{"seen": {1, 2}}, {"ratio": float("nan")}, {"b": b"x"}])
+def test_a_context_json_cannot_carry_is_not_cacheable(context: dict[Any, Any]) -> None:
+    # a plugin's finding may carry any context: the cache must skip it, not crash
+    finding = Finding(code="PC301", rule="ad-slot", severity=Severity.ERROR, message="m", path="a.md",
+                      context=context, fingerprint="fp")
+    with pytest.raises(cache_module.NotCacheable):
+        encode(FileResult("a.md", [finding]))
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.data())
 def test_a_resealed_damaged_body_is_refused_or_read_never_crashes(data: st.DataObject) -> None:
