@@ -168,7 +168,7 @@ def test_unused_suppressions_are_reported_when_asked() -> None:
         "<!-- postcheck: disable-next-line NOPE123 -->\n<p>clean</p>\n"       # names no rule
     ))
     assert codes(text) == []  # off by default
-    found = Engine(Config(**{"report-unused-suppressions": True}), select=["TST001", "PC010"], rules=RULES,
+    found = Engine(Config.model_validate({"report-unused-suppressions": True}), select=["TST001", "PC010"], rules=RULES,
                    now=NOW).check_bytes(text, "post.md").findings
     assert [(f.code, f.line, f.severity) for f in found] == [("PC010", 8, Severity.INFO),
                                                                ("PC010", 10, Severity.INFO)]
@@ -178,9 +178,10 @@ def test_unused_suppressions_are_reported_when_asked() -> None:
 
 def test_unused_suppression_of_an_unselected_rule_is_not_judged() -> None:
     text = post(body="<!-- postcheck: disable TST001 -->\n<p>clean</p>\n")
-    engine = Engine(Config(**{"report-unused-suppressions": True}), select=["PC001"], rules=RULES, now=NOW)
+    config = Config.model_validate({"report-unused-suppressions": True})
+    engine = Engine(config, select=["PC001"], rules=RULES, now=NOW)
     assert engine.check_bytes(text, "post.md").findings == []
-    engine = Engine(Config(**{"report-unused-suppressions": True}), select=["TST001"], rules=RULES, now=NOW)
+    engine = Engine(config, select=["TST001"], rules=RULES, now=NOW)
     assert [f.code for f in engine.check_bytes(text, "post.md").findings] == ["PC010"]
 
 

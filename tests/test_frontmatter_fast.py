@@ -22,6 +22,12 @@ from postcheck.parse import Limits, ParsedPost
 State = tuple[Any, ...]
 
 
+def _span(post: ParsedPost, key: str) -> slice:
+    found = post.value_span(key)
+    assert found is not None, key
+    return slice(*found)
+
+
 def _typed(value: Any) -> Any:
     """A comparable form that tells True from 1 and 1 from 1.0, and nan from itself."""
     if isinstance(value, dict):
@@ -91,9 +97,9 @@ def test_spans_match_the_loader_marks() -> None:
     finally:
         _frontmatter.FAST_PATH = saved
     assert post.fields == {"title": 'a "b"', "n": 12, "tags": ["x", "y"], "plain": "a b"}
-    assert text[slice(*post.value_span("title"))] == '"a \\"b\\""'
-    assert text[slice(*post.value_span("tags"))] == "[ x, y ]"
-    assert text[slice(*post.value_span("plain"))] == "a b"
+    assert text[_span(post, "title")] == '"a \\"b\\""'
+    assert text[_span(post, "tags")] == "[ x, y ]"
+    assert text[_span(post, "plain")] == "a b"
     _same(front)
 
 
