@@ -11,7 +11,8 @@ the repository), then measures, each command in a fresh subprocess, best of
   floor (``bench/floor.py``: read, split, YAML C loader, lxml), with start-up (whole
   processes) and without it (minus the same command on an empty folder), and in CPU time;
 - jobs-2 speed-up: ``--jobs 1`` over ``--jobs 2`` wall time;
-- memory: peak RSS (``getrusage(RUSAGE_CHILDREN)``) at ``--posts`` and at a tenth of it;
+- memory: peak RSS (``getrusage(RUSAGE_CHILDREN)``) at ``--posts`` and at a tenth of it
+  (jsonl, the target; and the default text format, whose report is written at the end);
 - cache: cold (empty cache folder) over warm (the same run again);
 - markdownlint-cli2 and trafilatura (when installed, see ``bench/tools.py``) over
   postcheck ``--jobs 1`` on the same ``--tool-posts`` posts.
@@ -56,6 +57,7 @@ TARGETS = {
     "floor": ("<=", 2.0, "postcheck / floor, one core (aim 1.5x)"),
     "jobs": (">=", 1.7, "--jobs 1 / --jobs 2 wall time"),
     "memory": ("<=", 1.5, "peak RSS big / small (--format jsonl)"),
+    "memory-text": ("", 0.0, "peak RSS big / small, --format text (no target: the report is written at the end)"),
     "cache": (">=", 20.0, "cold / warm wall time"),
     "markdownlint": (">=", 1.0, "markdownlint-cli2 / postcheck --jobs 1"),
     "trafilatura": (">=", 1.0, "trafilatura extraction / postcheck --jobs 1"),
@@ -160,6 +162,16 @@ def main() -> int:
             pc1.maxrss_kb / ps.maxrss_kb,
             f"{pc1.maxrss_kb / 1024:.0f} MiB at {a.posts:,} / {ps.maxrss_kb / 1024:.0f} MiB at {small_n:,}",
         )
+        text = ["--format", "text", "--no-cache", "--jobs", "1"]
+        tb = rep.add("postcheck --format text --jobs 1 --no-cache", a.posts,
+                     best_of(1, postcheck_cmd(rel(big, cwd), *text), cwd=cwd))
+        ts = rep.add("postcheck --format text ... (small)", small_n,
+                     best_of(1, postcheck_cmd(rel(small, cwd), *text), cwd=cwd))
+        rep.ratio(
+            "memory-text",
+            tb.maxrss_kb / ts.maxrss_kb,
+            f"{tb.maxrss_kb / 1024:.0f} MiB at {a.posts:,} / {ts.maxrss_kb / 1024:.0f} MiB at {small_n:,}",
+        )
     if "cache" in parts:
         _cache(rep, a.repeat, a.cache_jobs, rel(big, cwd), a.posts, cwd, pc0, pc1)
     if "tools" in parts and tool is not None:
@@ -172,8 +184,11 @@ def main() -> int:
     print("\nratios (target in brackets):")
     for key, value, detail in rep.ratios:
         op, target, what = TARGETS[key]
-        ok = value <= target if op == "<=" else value >= target
-        print(f"  {key:<13} {value:7.2f}x  [{op} {target}x] {'ok  ' if ok else 'MISS'}  {what}")
+        if not op:
+            print(f"  {key:<13} {value:7.2f}x  {'':<16}{what}")
+        else:
+            ok = value <= target if op == "<=" else value >= target
+            print(f"  {key:<13} {value:7.2f}x  [{op} {target}x] {'ok  ' if ok else 'MISS'}  {what}")
         if detail:
             print(f"  {'':<13} {detail}")
     if a.json:

@@ -129,13 +129,15 @@ def encode(result: FileResult) -> str:
 class RawResult(NamedTuple):
     """A cached result with its findings still as the jsonl lines they were stored as (UTF-8).
 
-    ``counts`` holds (code, severity, number of findings) for the exit status and summary.
+    ``counts`` holds (code, severity, number of findings) for the exit status and summary;
+    ``body`` is the whole stored body, for :func:`decode` when the findings are needed later.
     """
 
     path: str
     lines: bytes
     counts: list[list[Any]]
     corpus: list[tuple[str, Any, CorpusItem]]
+    body: bytes
 
 
 def _head(body: bytes, path: str) -> tuple[int, list[list[Any]], list[tuple[str, Any, CorpusItem]]]:
@@ -182,9 +184,9 @@ def decode_raw(body: bytes, path: str) -> RawResult:
     corpus key tags), not the shape of every value.
     """
     if body == _EMPTY_UTF8:
-        return RawResult(path, b"", [], [])
+        return RawResult(path, b"", [], [], body)
     at, counts, corpus = _head(body, path)
-    return RawResult(path, body[body.index(b"\n", at) + 1:], counts, corpus)
+    return RawResult(path, body[body.index(b"\n", at) + 1:], counts, corpus, body)
 
 
 def decode(body: bytes, path: str) -> FileResult:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import sys
@@ -14,15 +13,16 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
+from ._store import FindingStore
 from .config import Config, ConfigError, load_config
 from .engine import Engine, FileResult
 from .fix import CliFixer
 from .model import Finding, Severity
-from .report import FORMATS, Summary, formatter, summarize
+from .report import FORMATS, Summary, chunked, formatter
 from .report.json import LineSink
 from .report.text import write_statistics
 from .rule import PluginError, Rule, load_rules
-from .runner import EngineSpec, discover, run_files
+from .runner import EngineSpec, discover, read_and_check, run_files
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -204,73 +204,78 @@ def cmd_check(args: argparse.Namespace) -> int:
     jobs = _jobs(args)
     fmt = args.format
     collected: list[Any] = []
-    findings: list[Finding] = []
     tally = _Tally(engine.config.fail_on)
     baseline = _baseline(args)
     with _output(args.output_file) as out:
         fixer = _fixer(engine, args, out)
-        # jsonl streams each file's findings as soon as it is done and keeps none of them.
+        # jsonl streams each file's findings as soon as it is done and keeps none of them;
+        # the other reports are written at the end, from a compact store of the findings.
         stream = None
+        store = None
         if fmt == "jsonl" and not args.statistics and not args.diff:
             # Our own report file and the real stdout (on a platform that writes "\n" as it
             # is) take cached lines as bytes; a stream someone else made may translate newlines.
             stream = LineSink(out, verbatim=args.output_file is not None
                               or (out is sys.__stdout__ and os.linesep == "\n"))
-        keep = stream is None
-        # A cached result may come as its stored jsonl lines (cache.RawResult) when nothing
-        # but the jsonl writer needs its findings: building each Finding was half a warm run.
-        raw = stream is not None and fixer is None and baseline is None
+        elif not args.diff:
+            store = FindingStore(lambda path: read_and_check(engine, path).findings)
+        # A cached result may come as its stored body (cache.RawResult) when no fixer or
+        # baseline needs its findings: the jsonl writer copies its lines and the store keeps
+        # the body (building each Finding was half a warm run).
+        raw = fixer is None and baseline is None
         try:
             results = _results(engine, spec, paths, jobs, args, config, baseline, fixer, raw)
             for result in results:
                 collected.extend(result.corpus)
                 if not isinstance(result, FileResult):
-                    assert stream is not None
                     tally.add_counts(result.path, result.counts)
-                    stream.utf8(result.lines)
-                    stream.tick()
+                    if stream is not None:
+                        stream.utf8(result.lines)
+                        stream.tick()
+                    elif store is not None:
+                        store.add(result)
                     continue
                 tally.add(result.findings)
-                if keep:
-                    findings.extend(result.findings)
-                else:
-                    assert stream is not None
+                if stream is not None:
                     for f in result.findings:
                         stream.finding(f)
                     stream.tick()
-            corpus_findings: list[Finding] = []
-            if stream is not None and baseline is None:
-                # Streamed too: a corpus of many duplicates must not pile up its PC206 findings.
-                for code, name, severity, item, message in engine.corpus_problems(collected):
+                elif store is not None:
+                    store.add(result)
+            if baseline is None:
+                # Corpus findings are not built one by one until a report reads them: a
+                # corpus of many duplicates must not pile up its PC206 findings.
+                kept = []
+                for problem in engine.corpus_problems(collected):
+                    code, name, severity, item, message = problem
                     tally.add_one(item.path, code, severity.value)
-                    stream.corpus_finding(code, name, severity, item, message)
+                    if stream is not None:
+                        stream.corpus_finding(code, name, severity, item, message)
+                    elif store is not None:
+                        kept.append(problem)
+                if store is not None:
+                    store.add_corpus(kept)
             else:
-                corpus_findings = engine.finalize(collected)
-            if baseline is not None:
-                corpus_findings = baseline.filter(corpus_findings)
-            if corpus_findings:
+                corpus_findings = baseline.filter(engine.finalize(collected))
                 tally.add(corpus_findings)
-            if stream is not None:
-                for f in corpus_findings:
-                    stream.finding(f)
+                if stream is not None:
+                    for f in corpus_findings:
+                        stream.finding(f)
+                elif store is not None:
+                    store.add_corpus(corpus_findings)
         finally:
             if stream is not None:
                 stream.flush()  # also what was written before an error or an interrupt
-        if corpus_findings and keep:
-            findings.extend(corpus_findings)
-            findings.sort(key=Finding.sort_key)
-        summary = summarize(findings, len(paths)) if keep else tally.summary(len(paths))
+        summary = tally.summary(len(paths))
         summary.paths = paths
-        if args.diff:
-            pass  # the diffs were written as each file was done
-        elif args.statistics:
-            write_statistics(findings, engine.registry, out)
-        elif stream is None:
-            # A whole report is written at once: built in memory first, it is one write instead
-            # of one per line (each a system call under PYTHONUNBUFFERED).
-            report = io.StringIO()
-            formatter(fmt)(findings, summary, engine.registry, report)
-            out.write(report.getvalue())
+        if store is not None:
+            # Written in chunks: one write per line would be a system call each under
+            # PYTHONUNBUFFERED, and the whole report in one string is as big as the report.
+            with chunked(out) as sink:
+                if args.statistics:
+                    write_statistics(store, engine.registry, sink)
+                else:
+                    formatter(fmt)(store, summary, engine.registry, sink)
     if fixer is not None:
         return _fix_exit_status(fixer, args, tally)
     return tally.exit_status(args.exit_zero)

@@ -291,8 +291,9 @@ def run_files(
 
     With a ``cache``, files whose content, path and engine match a stored row are
     not checked again; the others go to the workers and their results are stored.
-    ``raw`` lets a cached result come as a :class:`~postcheck.cache.RawResult`
-    (its findings as stored jsonl lines) for a caller that writes them as they are.
+    ``raw`` lets a cached result come as a :class:`~postcheck.cache.RawResult` (its
+    findings as stored jsonl lines, and the stored body) for a caller that writes the
+    lines as they are or keeps the body until a report reads it.
     """
     if cache is not None and check_one is None:
         yield from _run_cached(engine, spec, paths, jobs, cache, raw)

@@ -52,7 +52,7 @@ def db_rows(root: Path) -> int:
         return int(conn.execute("SELECT count(*) FROM results").fetchone()[0])
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "jsonl", "sarif"])
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl", "sarif", "github", "junit"])
 def test_warm_run_output_is_identical(corpus: Path, capsys: pytest.CaptureFixture[str], fmt: str) -> None:
     uncached = check(capsys, "--format", fmt, "--no-cache")
     assert not (corpus / ".postcheck_cache").exists()

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import jsonschema
 import pytest
 from junitparser import Failure, JUnitXml
 
+from postcheck._store import FindingStore
+from postcheck.cache import decode_raw, encode
 from postcheck.cli import main
+from postcheck.engine import Engine, FileResult, corpus_finding
+from postcheck.model import Finding, Severity
+from postcheck.report import Summary, chunked, formatter, sarif
 from postcheck.report.github import escape_data, escape_property
-from postcheck.rule import load_rules
+from postcheck.rule import CorpusItem, load_rules
 
 NOW = "2021-02-01T00:00:00Z"
 SCHEMA = Path(__file__).resolve().parents[1].parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
@@ -227,3 +234,129 @@ def test_jsonl_sink_writes_pending_lines_once_they_have_waited() -> None:
     sink.MAX_DELAY = 0.0  # as if an hour had passed
     sink.tick()
     assert raw.getvalue() == b'{"a": 1}\n'
+
+
+# -- reports written at the end: the compact store, streamed SARIF, chunked writes -------
+
+STORE_BODY = BODY + '<div id="div-gpt-ad-1"></div>\n<img src="https://pixel.example/t.gif" width="1" height="1">\n'
+
+
+def _results(engine: Engine, names: list[str]) -> list[FileResult]:
+    # every post has findings with fix edits (PC301) and some without (PC005)
+    return [engine.check_bytes(f"---\ntitle: T{i}\ncolour: red\n---\n\n{STORE_BODY}".encode(), name)
+            for i, name in enumerate(names)]
+
+
+def _problem(path: str, line: int, message: str) -> tuple[str, str, Severity, CorpusItem, str]:
+    return ("PC206", "duplicate-source-url", Severity.WARNING, CorpusItem(path, line, 1, line, 9, "fp", False),
+            message)
+
+
+def _no_recheck(path: str) -> list[Finding]:
+    raise AssertionError(f"{path} was checked again")
+
+
+def test_store_gives_back_the_findings_merged_with_corpus_findings_in_sort_order() -> None:
+    engine = Engine(now=NOW)
+    results = _results(engine, ["a.md", "b b.md", "c/新.md"])
+    store = FindingStore(_no_recheck)
+    for r in results:
+        store.add(r)
+    problems = [_problem("c/新.md", 3, "dup"), _problem("a.md", 2, "dup"), _problem("a.md", 2, "also")]
+    store.add_corpus(problems)
+    expected = [f for r in results for f in r.findings] + [corpus_finding(*p) for p in problems]
+    expected.sort(key=Finding.sort_key)
+    got = list(store)
+    assert got == expected and len(store) == len(expected) and store
+    assert any(f.fix is not None and f.fix.edits for f in got)  # fix edits come back too
+    assert list(store) == got  # it can be read again
+
+
+def test_store_keeps_the_order_files_came_in_and_sorts_all_when_it_must() -> None:
+    engine = Engine(now=NOW)
+    later, earlier = _results(engine, ["z.md", "a.md"])
+    store = FindingStore(_no_recheck)
+    store.add(later)
+    store.add(earlier)
+    assert list(store) == later.findings + earlier.findings  # no corpus findings: as they came
+    store.add_corpus([_problem("m.md", 1, "dup")])
+    assert [f.path for f in store] == ["a.md"] * len(earlier.findings) + ["m.md"] + ["z.md"] * len(later.findings)
+
+
+def test_store_takes_cached_bodies_and_what_the_codec_cannot_carry() -> None:
+    engine = Engine(now=NOW)
+    cached, odd = _results(engine, ["a.md", "b.md"])
+    raw = decode_raw(encode(cached).encode("utf-8"), "a.md")
+    # a context JSON cannot carry exactly is kept as it is
+    strange = odd.findings[0].model_copy(update={"context": {"seen": {1, 2}}})
+    store = FindingStore(_no_recheck)
+    store.add(raw)
+    store.add(FileResult("b.md", [strange, *odd.findings[1:]]))
+    assert list(store) == [*cached.findings, strange, *odd.findings[1:]]
+    assert len(store) == len(cached.findings) + len(odd.findings)
+
+
+def test_store_checks_a_file_again_when_its_kept_body_does_not_decode() -> None:
+    engine = Engine(now=NOW)
+    (result,) = _results(engine, ["a.md"])
+    body = encode(result).encode("utf-8")
+    head, extras, lines = body.split(b"\n", 2)
+    raw = decode_raw(b"\n".join([head, b"[]", lines]), "a.md")  # the head still agrees with the lines
+    asked: list[str] = []
+
+    def recheck(path: str) -> list[Finding]:
+        asked.append(path)
+        return result.findings
+
+    store = FindingStore(recheck)
+    store.add(raw)
+    assert list(store) == result.findings and asked == ["a.md"]
+
+
+def test_streamed_sarif_is_the_document_json_would_write() -> None:
+    engine = Engine(now=NOW)
+    findings = [f for r in _results(engine, ["a.md", "dir/é \"q\".md"]) for f in r.findings]
+    for subset in (findings, findings[:1], []):
+        out = io.StringIO()
+        sarif.write(subset, Summary(), engine.registry, out)
+        assert out.getvalue() == json.dumps(sarif.document(subset, engine.registry), indent=1, ensure_ascii=True) + "\n"
+
+
+def test_reports_are_written_in_chunks() -> None:
+    class Counting(io.StringIO):
+        writes = 0
+
+        def write(self, s: str) -> int:
+            self.writes += 1
+            return super().write(s)
+
+    out = Counting()
+    with chunked(out, size=100) as sink:
+        for i in range(50):
+            sink.write(f"line {i:02d}\n")  # 8 characters each
+    assert out.getvalue() == "".join(f"line {i:02d}\n" for i in range(50))
+    assert out.writes == 4  # 13 lines make 104 characters, three times; then the rest at the end
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif", "junit"])
+def test_whole_reports_read_the_findings_once(fmt: str) -> None:
+    # the CLI hands formatters its store, which rebuilds findings as they are read
+    engine = Engine(now=NOW)
+    findings = [f for r in _results(engine, ["a.md", "b.md"]) for f in r.findings]
+
+    class Once:
+        read = False
+
+        def __len__(self) -> int:
+            return len(findings)
+
+        def __iter__(self) -> Iterator[Finding]:
+            assert not self.read, "read twice"
+            self.read = True
+            return iter(findings)
+
+    expected, got = io.StringIO(), io.StringIO()
+    summary = Summary(files=2, files_with_findings=2, findings=len(findings), paths=["a.md", "b.md"])
+    formatter(fmt)(findings, summary, engine.registry, expected)
+    formatter(fmt)(Once(), summary, engine.registry, got)
+    assert got.getvalue() == expected.getvalue()

@@ -1,16 +1,17 @@
-"""Output formats. Each formatter writes a finished, sorted list of findings to a stream."""
+"""Output formats. Each formatter reads the findings of a finished run once, in order, and
+writes them to a stream (the CLI's store rebuilds each finding as it is read)."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Protocol, TextIO, cast
 
 from ..model import Finding
 from ..rule import Rule
 
-__all__ = ["FORMATS", "Summary", "summarize"]
+__all__ = ["FORMATS", "Findings", "Summary", "chunked"]
 
 
 @dataclass
@@ -34,19 +35,16 @@ class Summary:
         }
 
 
-def summarize(findings: Sequence[Finding], files: int) -> Summary:
-    codes = Counter(f.code for f in findings)
-    severities = Counter(f.severity.value for f in findings)
-    return Summary(
-        files=files,
-        files_with_findings=len({f.path for f in findings}),
-        findings=len(findings),
-        by_code=dict(codes),
-        by_severity=dict(severities),
-    )
+class Findings(Protocol):
+    """What a formatter reads: a list, or the CLI's compact store (which rebuilds each
+    finding as it is read, so a formatter reads it once, front to back)."""
+
+    def __iter__(self) -> Iterator[Finding]: ...
+
+    def __len__(self) -> int: ...
 
 
-Formatter = Callable[[Sequence[Finding], Summary, dict[str, Rule], TextIO], None]
+Formatter = Callable[[Findings, Summary, dict[str, Rule], TextIO], None]
 
 
 # format name -> (module, function); a run imports only the one it writes (JUnit's XML
@@ -68,3 +66,36 @@ def formatter(name: str) -> Formatter:
     module, function = _WRITERS[name]
     writer: Formatter = getattr(importlib.import_module(f"{__name__}.{module}"), function)
     return writer
+
+
+class _Chunks:
+    """A text stream that passes writes on in pieces of about ``size`` characters."""
+
+    def __init__(self, out: TextIO, size: int) -> None:
+        self._out = out
+        self._size = size
+        self._parts: list[str] = []
+        self._pending = 0
+
+    def write(self, text: str) -> int:
+        self._parts.append(text)
+        self._pending += len(text)
+        if self._pending >= self._size:
+            self.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        if self._parts:
+            self._out.write("".join(self._parts))
+            self._parts = []
+            self._pending = 0
+
+
+@contextmanager
+def chunked(out: TextIO, size: int = 1 << 16) -> Iterator[TextIO]:
+    """``out`` for a report written line by line: under ``PYTHONUNBUFFERED`` (set in many
+    containers and CI images) each write to stdout is a system call, and building the
+    whole report in one string first costs as much memory as the report."""
+    chunks = _Chunks(out, size)
+    yield cast(TextIO, chunks)  # the writers use only write()
+    chunks.flush()

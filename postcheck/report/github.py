@@ -10,7 +10,7 @@ text summary line follows, so the log still says how the run went.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import TextIO
 
 from ..model import Finding, Severity
@@ -42,7 +42,7 @@ def command(f: Finding) -> str:
     return f"::{_LEVEL[f.severity]} {','.join(props)}::{escape_data(f.message)}"
 
 
-def write(findings: Sequence[Finding], summary: Summary, rules: dict[str, Rule], out: TextIO) -> None:
+def write(findings: Iterable[Finding], summary: Summary, rules: dict[str, Rule], out: TextIO) -> None:
     for f in findings:
         out.write(command(f) + "\n")
     out.write(summary_line(summary) + "\n")

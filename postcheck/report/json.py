@@ -6,13 +6,13 @@ import codecs
 import io
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import BinaryIO, TextIO
 
 from .._jsonl import finding_line, plain_line
 from ..model import Finding, Severity
 from ..rule import CorpusItem, Rule
-from . import Summary
+from . import Findings, Summary
 
 
 def _version() -> str:
@@ -21,13 +21,13 @@ def _version() -> str:
     return __version__
 
 
-def write(findings: Sequence[Finding], summary: Summary, rules: dict[str, Rule], out: TextIO) -> None:
+def write(findings: Findings, summary: Summary, rules: dict[str, Rule], out: TextIO) -> None:
     out.write('{"version": 1,\n "tool": ')
     out.write(json.dumps({"name": "postcheck", "version": _version()}))
     out.write(',\n "findings": [')
     for i, f in enumerate(findings):
         out.write(("\n  " if i == 0 else ",\n  ") + json.dumps(f.to_json(), ensure_ascii=False))
-    out.write("],\n" if findings else "],\n")
+    out.write("],\n")
     out.write(' "summary": ' + json.dumps(summary.to_json(), ensure_ascii=False) + "}\n")
 
 
@@ -129,6 +129,6 @@ def _utf8_buffer(out: TextIO) -> BinaryIO | None:
     return out.buffer
 
 
-def write_lines(findings: Sequence[Finding], summary: Summary, rules: dict[str, Rule], out: TextIO) -> None:
+def write_lines(findings: Iterable[Finding], summary: Summary, rules: dict[str, Rule], out: TextIO) -> None:
     for f in findings:
         write_finding_line(f, out)

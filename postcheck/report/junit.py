@@ -9,7 +9,7 @@ are written as ``\\xNN`` / ``\\uNNNN`` text instead of making the document inval
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import TextIO
 from xml.sax.saxutils import escape, quoteattr
 
@@ -32,10 +32,15 @@ def _attr(text: str) -> str:
     return quoteattr(_clean(text), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
-def write(findings: Sequence[Finding], summary: Summary, rules: dict[str, Rule], out: TextIO) -> None:
-    by_path: dict[str, list[Finding]] = {}
+def write(findings: Iterable[Finding], summary: Summary, rules: dict[str, Rule], out: TextIO) -> None:
+    # Each finding is kept as its rendered <failure> line, not as a Finding (a report of
+    # many thousand findings is held until every path is known).
+    by_path: dict[str, list[str]] = {}
     for f in findings:
-        by_path.setdefault(f.path or "<text>", []).append(f)
+        message = f"{f.code} {f.rule}: {f.message}"
+        body = f"{f.path}:{f.line}:{f.column}: {f.code} [{f.severity.value}] {f.rule}: {f.message}"
+        by_path.setdefault(f.path or "<text>", []).append(
+            f"      <failure type={_attr(f.code)} message={_attr(message)}>{escape(_clean(body))}</failure>\n")
     paths = list(dict.fromkeys([*summary.paths, *by_path]))
     paths.sort()
     failures = len(by_path)  # failed test cases, as JUnit counts them
@@ -44,16 +49,12 @@ def write(findings: Sequence[Finding], summary: Summary, rules: dict[str, Rule],
     out.write(f'<testsuites name="postcheck" {counts}>\n')
     out.write(f'  <testsuite name="postcheck" {counts} time="0">\n')
     for path in paths:
-        found = by_path.get(path, [])
+        found = by_path.get(path)
         head = f'    <testcase classname="postcheck" name={_attr(path)} file={_attr(path)} time="0"'
         if not found:
             out.write(head + "/>\n")
             continue
         out.write(head + ">\n")
-        for f in found:
-            message = f"{f.code} {f.rule}: {f.message}"
-            body = f"{f.path}:{f.line}:{f.column}: {f.code} [{f.severity.value}] {f.rule}: {f.message}"
-            out.write(f"      <failure type={_attr(f.code)} message={_attr(message)}>"
-                      f"{escape(_clean(body))}</failure>\n")
+        out.write("".join(found))
         out.write("    </testcase>\n")
     out.write("  </testsuite>\n</testsuites>\n")

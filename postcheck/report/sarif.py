@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any, TextIO
 from urllib.parse import quote
 
@@ -90,7 +90,7 @@ def result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
     return out
 
 
-def document(findings: Sequence[Finding], rules: dict[str, Rule]) -> dict[str, Any]:
+def document(findings: Iterable[Finding], rules: dict[str, Rule]) -> dict[str, Any]:
     ordered = sorted(rules.values(), key=lambda r: r.code)
     index = {r.code: i for i, r in enumerate(ordered)}
     return {
@@ -111,7 +111,28 @@ def document(findings: Sequence[Finding], rules: dict[str, Rule]) -> dict[str, A
     }
 
 
-def write(findings: Sequence[Finding], summary: Summary, rules: dict[str, Rule], out: TextIO) -> None:
+# Where the results list sits in the document: json.dump(indent=1) puts each result at
+# this depth (document > runs > run > results).
+_RESULTS = '"results": []'
+_RESULT_DEPTH = 4
+
+
+def write(findings: Iterable[Finding], summary: Summary, rules: dict[str, Rule], out: TextIO) -> None:
+    """The bytes ``json.dump(document(findings, rules), out, indent=1)`` writes, one result at
+    a time (the document of a large run would hold every result as nested dicts at once)."""
+    index = {r.code: i for i, r in enumerate(sorted(rules.values(), key=lambda r: r.code))}
     # ASCII-only output: undecodable bytes in file names must not make the JSON invalid.
-    json.dump(document(findings, rules), out, indent=1, ensure_ascii=True)
+    skeleton = json.dumps(document((), rules), indent=1, ensure_ascii=True)
+    head, tail = skeleton.split(_RESULTS)  # a quote inside a JSON string is escaped: one match
+    out.write(head)
+    out.write('"results": [')
+    inner = "\n" + " " * _RESULT_DEPTH
+    separator = inner
+    wrote = False
+    for f in findings:
+        # compact JSON escapes every newline inside strings: each "\n" here is indentation
+        out.write(separator + json.dumps(result(f, index), indent=1, ensure_ascii=True).replace("\n", inner))
+        separator = "," + inner
+        wrote = True
+    out.write(("\n" + " " * (_RESULT_DEPTH - 1) + "]" if wrote else "]") + tail)
     out.write("\n")

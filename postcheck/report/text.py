@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import TextIO
 
 from ..model import Finding
@@ -22,14 +22,16 @@ def summary_line(summary: Summary, fixable: int = 0) -> str:
             f"{summary.files_with_findings} of {summary.files} file{'s' if summary.files != 1 else ''}.{fixable_note}")
 
 
-def write(findings: Sequence[Finding], summary: Summary, rules: dict[str, Rule], out: TextIO) -> None:
-    for f in findings:
+def write(findings: Iterable[Finding], summary: Summary, rules: dict[str, Rule], out: TextIO) -> None:
+    fixable = 0
+    for f in findings:  # one pass: the findings may be rebuilt as they are read
         out.write(finding_line(f) + "\n")
-    fixable = sum(1 for f in findings if f.fix is not None and f.fix.applicability == "safe")
+        if f.fix is not None and f.fix.applicability == "safe":
+            fixable += 1
     out.write(summary_line(summary, fixable) + "\n")
 
 
-def write_statistics(findings: Sequence[Finding], rules: dict[str, Rule], out: TextIO) -> None:
+def write_statistics(findings: Iterable[Finding], rules: dict[str, Rule], out: TextIO) -> None:
     """Counts per code, like ``ruff --statistics``."""
     counts: dict[str, int] = {}
     fixable: dict[str, bool] = {}
