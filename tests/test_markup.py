@@ -473,3 +473,52 @@ def test_fixes_built_without_validation_equal_validated_ones() -> None:
     assert len(fixes) >= 3
     for fix in fixes:
         assert Fix.model_validate(fix.model_dump()) == fix
+
+
+# -- article wording is not markup -------------------------------------------------------
+
+
+@pytest.mark.parametrize("heading", [
+    '<h2 id="subscription-fatigue-is-real">Subscription fatigue is real</h2>',  # Ghost, kramdown, Hugo
+    '<h2 class="wp-block-heading" id="h-what-is-interstitial-lung-disease">What is interstitial lung disease?</h2>',
+    '<h3 id="what-advertising-still-does-well-2">What advertising still does well</h3>',  # a repeated heading
+    '<h2 id="ads-are-not-coming-back">Ads are not coming back to save anyone</h2>',  # cut short
+])
+def test_a_heading_anchor_made_of_its_own_words_is_not_an_ad_or_promo(heading: str) -> None:
+    assert check(CODES, post(f"<p>Text before the heading.</p>{heading}<p>More text.</p>")) == []
+
+
+@pytest.mark.parametrize("heading", [
+    '<h3 id="advertisement">Advertisement</h3>',  # one word: an ad label as much as an anchor
+    '<h2 id="newsletter-signup">Read on</h2>',  # not made of its text
+    '<h2 class="ad-label" id="ads-by-partner">Ads by partner</h2>',  # the class still tells
+])
+def test_other_heading_ids_still_count(heading: str) -> None:
+    assert [c for c, _, _ in check(CODES, post(f"<p>Text.</p>{heading}<p>More text.</p>"))] in (["PC301"], ["PC302"])
+
+
+@pytest.mark.parametrize("link", [
+    '<a href="https://margaretsullivan.substack.com/p/local-news-cannot-survive-on-subscriptions-alone">newsletter</a>',
+    '<a href="https://newsletter.pragmaticengineer.com/p/the-pragmatic-engineer-in-2023">his look back</a>',
+    '<a href="https://www.example.com/2024/05/01/subscribe">our story on the subscribe button</a>',
+])
+def test_a_link_to_one_article_is_a_citation_not_a_promo(link: str) -> None:
+    assert check(CODES, post(f"<p>As she argued in her {link} last week, readers pay.</p>")) == []
+
+
+@pytest.mark.parametrize("link", [
+    '<a href="https://www.example.com/newsletters/sign-up-for-the-morning-briefing">weekly newsletter</a>',
+    '<a href="https://subscribe.example.com/">Subscribe</a>',
+    '<a class="donate-us" href="https://www.example.com/p/why-we-need-your-help-this-year">Help</a>',
+])
+def test_sign_up_links_are_still_promos(link: str) -> None:
+    assert [c for c, _, _ in check(CODES, post(f"<p>Read more. {link}</p>"))] == ["PC302"]
+
+
+def test_links_to_an_ad_company_site_are_not_ad_slots() -> None:
+    text = post('<p>Shares of <a href="https://www.taboola.com/">Taboola</a> and '
+                '<a href="https://www.criteo.com/investors/">Criteo</a> rose. '
+                '<a class="twitter-timeline" data-widget-id="34567" href="https://twitter.com/x">Tweets</a></p>')
+    assert check(CODES, text) == []
+    assert [c for c, _, _ in check(CODES, post('<iframe src="https://widgets.outbrain.com/hub/x.html"></iframe>'))] \
+        == ["PC301"]

@@ -12,14 +12,16 @@ elements a rule may report, and everything else is decided from memoised lookups
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
+from urllib.parse import unquote
 
 from lxml import etree
 
 from .._html import repaired_name
 from ..data import RuleData
 from ..parse import ParsedPost
-from ._signatures import EVENT_HANDLERS, URL_JUNK, URL_KEYS, Signature, SignatureTable, tables
+from ._signatures import EVENT_HANDLERS, URL_JUNK, URL_KEYS, Signature, SignatureTable, tables, url_parts
 from ._units import (
     ASCII_SPACE,
     EMPTY_BLOCKS,
@@ -180,6 +182,14 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
             text = el.text
             if not text or (name in EMPTY_BLOCKS and not text.strip(ASCII_SPACE)):
                 maybe_empty.append(el)
+        if hit is not None and name in _HEADINGS and "id" in attrs and _anchor_of_own_text(el, attrs["id"]):
+            # A heading's id made from its own words (an article about advertising gets
+            # <h2 id="what-advertising-still-does-well">) is article wording, not markup.
+            hit = _kind(name, {k: v for k, v in attrs.items() if k != "id"}, tbl).hit
+        if hit is not None and hit[0] == "PC302" and name == "a" and _cites_an_article(attrs.get("href", "")):
+            # A promo host or path is weak evidence against a link to one article (a
+            # newsletter's post cited in a sentence): only its class or id can still tell.
+            hit = _kind(name, {k: v for k, v in attrs.items() if k not in _URL_ATTRIBUTE_SET}, tbl).hit
         if hit is not None:
             matches[el] = hit
             if el not in info:  # _units needs its record: made from the attributes read here
@@ -190,7 +200,7 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
                 # most links hold only text: no generator over the subtree for them
                 sig = promos.match_link_text(
                     (el.text or "") if not len(el) else "".join(t for t in el.itertext() if isinstance(t, str)))
-                if sig is not None:
+                if sig is not None and not _cites_an_article(attrs.get("href", "")):
                     matches[el] = ("PC302", sig, sig.name)
         elif todo & _SIGNUP:
             box = _signup_box(el)
@@ -207,6 +217,47 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
 
 
 _KIND_LIMIT = 200_000
+
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_WORD = re.compile(r"[^\W_]+")  # a run of letters or digits, any script
+# What heading-anchor generators put around the slug: WordPress "h-…", a number for repeats.
+_ANCHOR_PREFIXES = frozenset({"h", "toc", "heading", "section"})
+
+
+def _anchor_of_own_text(el: etree._Element, ident: str) -> bool:
+    """Is ``ident`` the anchor a CMS makes of the heading's own text (Ghost, WordPress,
+    kramdown, Hugo: lower-cased words joined by hyphens, maybe cut short)? At least two
+    words, so that a one-word label such as ``<h3 id="advertisement">`` still counts."""
+    words = _WORD.findall("".join(t for t in el.itertext() if isinstance(t, str)).casefold())
+    parts = _WORD.findall(unquote(ident).casefold())
+    if len(parts) > 1 and parts[0] in _ANCHOR_PREFIXES and parts[1:2] == words[:1]:
+        parts = parts[1:]
+    if len(parts) > 1 and parts[-1].isdigit() and parts[:-1] == words[:len(parts) - 1] and parts != words:
+        parts = parts[:-1]
+    if len(parts) < 2:
+        return False
+    return parts == words or (len(parts) >= 3 and parts == words[:len(parts)])
+
+
+_SLUG_WORD = re.compile(r"[a-z0-9]+")
+_DATED_PATH = re.compile(r"/(?:19|20)\d\d/(?:0?[1-9]|1[0-2])/")
+# Words of a sign-up page's slug ("sign-up-for-the-morning-briefing"), never of an article's.
+_SIGNUP_WORDS = frozenset({"subscribe", "signup", "sign", "join", "donate", "register", "offer"})
+
+
+def _cites_an_article(url: str) -> bool:
+    """Does a link point at one article: a dated path, or a last path segment that is a
+    slug of four or more words (``/p/local-news-cannot-survive-on-subscriptions-alone``)?"""
+    if not url:
+        return False
+    _, segments, _, path = url_parts(url)
+    if not segments:
+        return False
+    if _DATED_PATH.search(path):
+        return True
+    last = segments[-1]
+    words = _SLUG_WORD.findall(last.rsplit(".", 1)[0] if last.endswith((".html", ".htm", ".php", ".shtml")) else last)
+    return len(words) >= 4 and ("-" in last or "_" in last) and _SIGNUP_WORDS.isdisjoint(words)
 
 
 def _is_signup_input(attrs: dict[str, str]) -> bool:
