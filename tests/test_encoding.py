@@ -143,3 +143,18 @@ def test_mojibake_pre_signals_match_the_full_regex(text: str) -> None:
         assert full == []
     if "\ufffd" not in text and "锟" not in text:
         assert [(m.start(), m.end(), 3) for m in _LATIN_PAIR.finditer(text)] == full
+
+
+@pytest.mark.parametrize("tag", ["code", "pre", "kbd", "samp"])
+def test_code_that_shows_mojibake_or_escaping_on_purpose_is_left_alone(tag: str) -> None:
+    body = (f"<p>So a curly quote turns into <{tag}>â€™</{tag}> and an é into <{tag}>Ã©</{tag}>; "
+            f"escaped twice, an ampersand ends up as <{tag}>&amp;amp;amp;</{tag}> in your source.</p>\n")
+    assert check(["PC501", "PC503"], post(body)) == []
+    # the same text outside the code element is reported
+    bold = body.replace(f"<{tag}>", "<b>").replace(f"</{tag}>", "</b>")
+    assert [c for c, _, _ in check(["PC501", "PC503"], post(bold))] == ["PC501", "PC503"]
+
+
+def test_code_elements_do_not_hide_what_is_outside_them() -> None:
+    body = "<pre><code>Itâ€™s fine here</code></pre>\n<p>Itâ€™s a deal &amp;amp; more</p>\n"
+    assert check(["PC501", "PC503"], post(body)) == [("PC501", 7, 6), ("PC503", 7, 18)]

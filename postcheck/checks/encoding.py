@@ -58,6 +58,33 @@ def _edits(text: str, group: list[tuple[int, int]], replace: Callable[[str], str
 
 _MAX_EDITS = 64
 
+# Elements whose text is code or sample output: a post explaining mojibake or escaping
+# shows `Ã©` and `&amp;amp;` there on purpose.
+_CODE_TAGS = ("code", "pre", "kbd", "samp")
+_CODE_OPEN = re.compile(r"<(?:code|pre|kbd|samp)[\s>/]", re.IGNORECASE)
+
+
+def _outside_code(post: ParsedPost, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans not inside a code element of the body (looked up only for posts with hits)."""
+    if not spans or _CODE_OPEN.search(post.text, post.body_start) is None or post.tree is None:
+        return spans
+    code: list[tuple[int, int]] = []
+    for el in post.tree.iter(*_CODE_TAGS):
+        start, end = post.element_span(el)
+        if code and start < code[-1][1]:  # nested in the previous one (document order)
+            code[-1] = (code[-1][0], max(code[-1][1], end))
+        else:
+            code.append((start, end))
+    if not code:
+        return spans
+    starts = [a for a, _ in code]
+    kept = []
+    for a, b in spans:
+        i = bisect_right(starts, a) - 1
+        if i < 0 or b > code[i][1]:
+            kept.append((a, b))
+    return kept
+
 
 def _title_problem(source: TitleSource | None, post: ParsedPost, spans: list[tuple[int, int, str]],
                    message: str, description: str) -> Problem | None:
@@ -135,7 +162,8 @@ def mojibake(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     Reports U+FFFD replacement characters, `锟斤拷` (what U+FFFD's bytes look like
     read as GBK), and UTF-8 read as Latin-1 or Windows-1252 (`Ã©` for `é`, `â€™`
     for `’`), judged by ftfy's badness heuristics around a cheap pre-signal. One
-    finding per affected line.
+    finding per affected line. Not reported inside `<code>`, `<pre>`, `<kbd>` and
+    `<samp>`, where a post about encodings shows such text on purpose.
 
     ## Why is this bad?
     The original characters are lost or garbled: names, quotes and numbers in the
@@ -164,7 +192,7 @@ def mojibake(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     if not post.readable or not _maybe_mojibake(post):
         return
     hits = list(_mojibake_hits(post.text, 0))
-    for group in _by_line(post, [(a, b) for a, b, _ in hits]):
+    for group in _by_line(post, _outside_code(post, [(a, b) for a, b, _ in hits])):
         first = next(h for h in hits if h[0] == group[0][0])
         more = f" and {len(group) - 1} more on this line" if len(group) > 1 else ""
         yield Problem(group[0][0], group[-1][1], f"mojibake: {first[2]}{more}",
@@ -268,7 +296,8 @@ def double_escaped_entity(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[P
     ## What it does
     Reports `&amp;` followed by an entity (`amp;`, `lt;`, `gt;`, `quot;`, `apos;`,
     `nbsp;`, common punctuation entities, or a numeric reference) in the body or in
-    `title`; one finding per line.
+    `title`; one finding per line. Not reported inside `<code>`, `<pre>`, `<kbd>` and
+    `<samp>`, where a post about escaping shows such text on purpose.
 
     ## Why is this bad?
     The text was HTML-escaped twice along the pipeline; readers see `&amp;` or
@@ -306,7 +335,7 @@ def double_escaped_entity(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[P
     # Most posts have no "&" at all: one memchr-speed scan rules them out.
     if "&" not in text or _DOUBLE_ESCAPED.search(text, body_start) is None:
         return
-    spans = [m.span() for m in _DOUBLE_ESCAPED.finditer(text, body_start)]
+    spans = _outside_code(post, [m.span() for m in _DOUBLE_ESCAPED.finditer(text, body_start)])
     for group in _by_line(post, spans):
         shown = ", ".join(dict.fromkeys(text[a:b] for a, b in group[:5]))
         fix = Fix(applicability="safe", description="unescape once",
