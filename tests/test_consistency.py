@@ -102,6 +102,20 @@ def test_ideographic_space_and_thin_space_are_typography() -> None:
     assert check("PC402", post('title: "Le prix\u2009: 10 €"')) == []
 
 
+@pytest.mark.parametrize("title", [
+    "Taxe sur le numérique\xa0: pourquoi la France veut relever le taux\xa0?",
+    "«\xa0Nous resterons\xa0», dit-il\u202f!",
+    "Un budget de 10\xa0000 euros, en hausse de 5\xa0%",
+])
+def test_french_no_break_spaces_are_typography(title: str) -> None:
+    assert check("PC402", post(f'title: "{title}"')) == []
+
+
+def test_other_no_break_spaces_are_still_reported() -> None:
+    assert check("PC402", post('title: "Taxe sur le\xa0numérique"')) == [("PC402", 2, 20)]
+    assert check("PC402", post('title: "Taxe\xa0\xa0: pourquoi"')) == [("PC402", 2, 13)]
+
+
 def test_folded_title() -> None:
     text = post("title: >\n  Asian governments are\n  needlessly hampering  vaccination")
     [finding] = findings("PC402", text)
@@ -286,6 +300,21 @@ def test_first_heading_fallback() -> None:
     # A heading after the text starts is a section heading, not the title.
     later = "\n<div><p>第一段。</p><h2>另一个小标题</h2></div>\n"
     assert check("PC405", post('title: "挑战「阿波罗」"', body=later)) == []
+
+
+def test_curly_and_straight_quotes_are_not_a_mismatch() -> None:
+    body = "\n<h1 class='entry-title'>Don\u2019t call it a \u201ccomeback\u201d</h1><p>Text.</p>\n"
+    assert check("PC405", post('title: "Don\'t call it a \\"comeback\\""', body=body)) == []
+
+
+def test_a_section_heading_opening_the_body_is_not_the_title() -> None:
+    body = "\n<h2>At a glance</h2><ul><li>Researchers found traces of the virus.</li></ul>\n"
+    assert check("PC405", post('title: "Bird flu found in milk samples"', body=body)) == []
+    # an <h1> that differs is still reported, and an <h2> that is the title cut short too
+    assert len(findings("PC405", post('title: "Bird flu found in milk samples"', body=body.replace("h2", "h1")))) == 1
+    cut = "\n<h2>Bird flu found in</h2><p>Text.</p>\n"
+    assert findings("PC405", post('title: "Bird flu found in milk samples"', body=cut))[0].message.startswith(
+        "the body's first heading is truncated")
 
 
 # -- PC406 ---------------------------------------------------------------------------------

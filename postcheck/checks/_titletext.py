@@ -25,6 +25,19 @@ _MAYBE_STRAY_SPACE = re.compile(
 )
 
 
+def _typographic_no_break(title: str, at: int, run: str) -> bool:
+    """One no-break space where French (and Swiss, Belgian, Canadian) typography puts it:
+    before ``: ; ! ? » %``, after ``«``, or between groups of digits (``10 000``)."""
+    if run not in ("\xa0", "\u202f"):
+        return False
+    before = title[at - 1] if at > 0 else ""
+    after = title[at + 1] if at + 1 < len(title) else ""
+    return after in _SPACED_BEFORE or before == "«" or (before.isdigit() and after.isdigit())
+
+
+_SPACED_BEFORE = frozenset(":;!?»%")
+
+
 def whitespace_problems(title: str) -> tuple[list[tuple[int, int, str]], list[str]]:
     """Replacements that clean the title's whitespace, and what was wrong."""
     fixes: list[tuple[int, int, str]] = []
@@ -52,7 +65,7 @@ def whitespace_problems(title: str) -> tuple[list[tuple[int, int, str]], list[st
                     note("zero-width character")
                     fixes.append((i, i + 1, ""))
             continue
-        if run in (" ", "\u3000"):
+        if run in (" ", "\u3000") or _typographic_no_break(title, a, run):
             continue
         found = []
         if any(ch in ZERO_WIDTH for ch in run):

@@ -110,8 +110,9 @@ def title_whitespace(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Proble
     Reports leading or trailing whitespace, runs of two or more spaces, no-break
     spaces (U+00A0), line breaks and tabs, and zero-width characters (U+200B–U+200D,
     U+2060, U+FEFF) in `title`. A single ideographic space (U+3000) between CJK
-    phrases is normal typography and is left alone, as is a zero-width joiner inside
-    an emoji sequence.
+    phrases is normal typography and is left alone, as are a single no-break space
+    where French typography puts one (before `: ; ! ? » %`, after `«`, between digit
+    groups) and a zero-width joiner inside an emoji sequence.
 
     ## Why is this bad?
     Such titles come from copying the page's `<title>` with its layout whitespace.
@@ -281,7 +282,11 @@ def first_heading(post: ParsedPost, limit: int = 400) -> etree._Element | None:
     return None
 
 
-def _comparable(text: str) -> str:
+# Curly and straight quotes compare equal: a CMS's "smart quotes" turn the one into the other.
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def _shown(text: str) -> str:
     return normalize_ws(unescape(text))
 
 
@@ -301,8 +306,10 @@ def title_body_mismatch(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pro
     text of the link line (`[Title](https://source/url)`), else the body's first
     heading when no text precedes it. Both sides are compared after whitespace
     normalization (whitespace itself is PC402's business), Markdown escapes and HTML
-    entities resolved. When one is a prefix of the other (give or take a trailing
-    `...`), the message says which side was cut short.
+    entities resolved, curly and straight quotes alike. When one is a prefix of the
+    other (give or take a trailing `...`), the message says which side was cut short.
+    A first heading below `<h1>` is compared only for such a cut: it is as often a
+    section ("At a glance") as the headline repeated.
 
     ## Why is this bad?
     The two come from the same page; a difference means one of them was truncated
@@ -336,6 +343,7 @@ def title_body_mismatch(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pro
             return  # the same text compares equal after any normalization
         where = "the link line's text"
         start, end = scaffold.link_text_span
+        heading = None
     else:
         heading = first_heading(post)
         if heading is None:
@@ -343,7 +351,9 @@ def title_body_mismatch(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pro
         other = "".join(str(t) for t in heading.itertext())
         where = "the body's first heading"
         start, end = post.start_tag_span(heading)
-    title, body_title = _comparable(source.value), _comparable(other)
+    # compared with quotes made straight, shown as written (the same length: slices agree)
+    title_shown, other_shown = _shown(source.value), _shown(other)
+    title, body_title = title_shown.translate(_QUOTES), other_shown.translate(_QUOTES)
     if not title or not body_title or title == body_title:
         return
     bare_title, bare_other = _strip_ellipsis(title), _strip_ellipsis(body_title)
@@ -354,12 +364,16 @@ def title_body_mismatch(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pro
             message = f"{where} is truncated: the title ends with an ellipsis at the same point"
     elif body_title.startswith(bare_title):
         message = (f"title is truncated: {where} continues after it with "
-                   f"{_shorten(body_title[len(bare_title):].strip(), 40)!r}")
+                   f"{_shorten(other_shown[len(bare_title):].strip(), 40)!r}")
     elif title.startswith(bare_other):
         message = (f"{where} is truncated: the title continues after it with "
-                   f"{_shorten(title[len(bare_other):].strip(), 40)!r}")
+                   f"{_shorten(title_shown[len(bare_other):].strip(), 40)!r}")
+    elif heading is not None and heading.tag != "h1":
+        # An <h2> opening the body is as often a section ("At a glance", "Key points") as
+        # the headline repeated: only a truncated copy of the title says it is the latter.
+        return
     else:
-        message = f"title differs from {where}: {_shorten(body_title)!r}"
+        message = f"title differs from {where}: {_shorten(other_shown)!r}"
     yield Problem(start, end, message)
 
 
