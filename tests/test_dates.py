@@ -218,6 +218,17 @@ def test_pc105_impossible_url_dates_are_not_dates() -> None:
     assert check("PC105", post(url="https://example.com/a-54241026")) == []
 
 
+def test_pc105_an_eight_digit_id_years_ahead_is_not_a_date() -> None:
+    # TASS numbers its articles: 20731105 reads as 5 Nov 2073
+    assert check("PC105", post(url="https://tass.ru/obschestvo/20731105")) == []
+    # a dated path years ahead is still a date (only bare 8-digit runs are ambiguous)
+    url = "https://example.com/2031/09/03/slug"
+    assert check("PC105", post(url=url)) == [("PC105", FROM, col(url, "/2031"))]
+    # an old article scraped again: its 8-digit date years before the post is reported
+    url = "https://example.com/realtime/story20150901-1190229"
+    assert check("PC105", post(url=url)) == [("PC105", FROM, col(url, "20150901"))]
+
+
 def test_pc105_leap_days() -> None:
     assert check("PC105", post("2020-02-29T12:00:00Z", url="https://example.com/2020/02/29/x")) == []
     # 2021 has no February 29th: not a date, nothing to compare
@@ -406,10 +417,23 @@ def test_pc106_time_element_when_there_is_no_comment() -> None:
         # no offset
         '<time datetime="2021-09-04T07:17:00">a</time>',
         '<time datetime="yesterday">a</time>',
+        # an event in running text: a kick-off, a correction's date
+        '<p>Der BVB gastiert um <time datetime="2021-09-05T18:30:00+02:00">18.30 Uhr</time> in München.</p>',
+        '<p><em>Correction <time datetime="2021-09-05T14:30:00-04:00">Sep 5</time>:</em> an earlier version</p>',
     ],
 )
 def test_pc106_time_elements_that_do_not_say_when_the_post_was_published(times: str) -> None:
     assert check("PC106", post(SEED_DATE, body=f"<div><p>Text.</p>{times}</div>\n")) == []
+
+
+@pytest.mark.parametrize("times", [
+    '<p class="byline">By A. Writer, <time datetime="2021-09-05T18:30:00Z">5 Sep</time></p>',
+    '<p>Posted <time pubdate datetime="2021-09-05T18:30:00Z">5 Sep</time></p>',
+    '<p><time itemprop="datePublished" datetime="2021-09-05T18:30:00Z">5 Sep</time> — story</p>',
+    '<header><time datetime="2021-09-05T18:30:00Z">5 Sep</time></header>',
+])
+def test_pc106_publication_times_in_bylines_and_headers_count(times: str) -> None:
+    assert [c for c, _, _ in check("PC106", post(SEED_DATE, body=f"<div>{times}<p>Text.</p></div>\n"))] == ["PC106"]
 
 
 def test_pc106_comment_wins_over_time_elements() -> None:
@@ -475,8 +499,9 @@ def test_unquote_path_is_unquote(text: str) -> None:
     assert unquote_path(text) == unquote(text, errors="replace")
 
 
-def _generic_reference(path: str) -> object:
-    """The generic full-date reading as first written: every candidate, sorted by position."""
+def _generic_reference(path: str, near: date) -> object:
+    """The generic full-date reading as first written: every candidate, sorted by position
+    (a bare 8-digit run more than 366 days after ``near`` is no date)."""
     import re
 
     from postcheck.checks import _calendar as cal
@@ -493,6 +518,8 @@ def _generic_reference(path: str) -> object:
     for pos, text, y, mo, d in found:
         if int(y) in cal._GENERIC_YEARS:
             day = cal._real(int(y), int(mo), int(d))
+            if day is not None and len(text) == 8 and text.isdigit() and (day - near).days > 366:
+                day = None
             if day is not None:
                 dates.append((pos, day, text))
     dates.sort(key=lambda item: item[0])
@@ -500,9 +527,10 @@ def _generic_reference(path: str) -> object:
 
 
 @given(st.lists(st.sampled_from(["/", "-", "2020", "1969", "07", "7", "24", "31", "13", "20200724", "202007241",
-                                 "0", "a", "_"]), max_size=10).map("".join))
-def test_first_generic_date_is_the_leftmost(path: str) -> None:
+                                 "0", "a", "_"]), max_size=10).map("".join),
+       st.sampled_from([date(2019, 7, 23), date(2019, 7, 24), date(2020, 7, 24), date(1, 1, 1), date(9999, 12, 31)]))
+def test_first_generic_date_is_the_leftmost(path: str, near: date) -> None:
     from postcheck.checks._calendar import _first_generic
 
-    found = _first_generic(path)
-    assert (None if found is None else (found.first, found.text)) == _generic_reference(path)
+    found = _first_generic(path, near)
+    assert (None if found is None else (found.first, found.text)) == _generic_reference(path, near)

@@ -184,6 +184,7 @@ _GENERIC_DASHED = re.compile(r"(?<![0-9])([0-9]{4})-([0-9]{2})-([0-9]{2})(?![0-9
 _GENERIC_COMPACT = re.compile(r"(?<![0-9])([0-9]{4})([0-9]{2})([0-9]{2})(?![0-9])")
 # In order: at one position, an earlier pattern's date wins.
 _GENERIC_FULL = (_GENERIC_YMD_PATH, _GENERIC_DASHED, _GENERIC_COMPACT)
+_COMPACT_AHEAD = timedelta(days=366)
 # Every generic pattern (full date or month) needs a 4-digit year: without one, skip them.
 _FOUR_DIGITS = re.compile(r"[0-9]{4}")
 
@@ -195,19 +196,26 @@ def _real(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def _first_generic(path: str) -> UrlDate | None:
+def _first_generic(path: str, near: date) -> UrlDate | None:
     """The leftmost real full date by the generic patterns (at one position the earlier
     pattern wins). Each pattern's matches come in order (``search`` from the previous
     match's end, as ``finditer`` does), so each stops at its first real date, or once it
-    is past the best position found so far."""
+    is past the best position found so far.
+
+    A bare 8-digit run more than a year after the post's day is taken for the id it
+    most likely is (TASS numbers its articles 20731105): an article is not published
+    years after it was posted, while an old article scraped again is common."""
     best: UrlDate | None = None
     best_at = len(path) + 1
+    latest = near + _COMPACT_AHEAD if near <= date.max - _COMPACT_AHEAD else date.max
     for pattern in _GENERIC_FULL:
         m = pattern.search(path)
         while m is not None and m.start() < best_at:
             year = int(m.group(1))
             if year in _GENERIC_YEARS:
                 day = _real(year, int(m.group(2)), int(m.group(3)))
+                if day is not None and pattern is _GENERIC_COMPACT and day > latest:
+                    day = None
                 if day is not None:
                     best, best_at = UrlDate(day, day, m.group(0), "generic"), m.start()
                     break
@@ -307,4 +315,4 @@ def url_date(url: str, near: date, site: SiteProfile | None, data: RuleData,
                         return found
     if not generic or _FOUR_DIGITS.search(path) is None:
         return None
-    return _first_generic(path) or _generic_month(path)
+    return _first_generic(path, near) or _generic_month(path)

@@ -313,7 +313,8 @@ def source_url_date_mismatch(post: ParsedPost, ctx: RuleContext[UrlDateOptions])
     no generic rule can read — month-first `MMDDYYYY`, two-digit years, `MMDD`
     without a year — then with the generic `/YYYY/MM/DD/`, `YYYY-MM-DD` and 8-digit
     `YYYYMMDD` patterns, all validated as real calendar dates (`20211301`
-    is not a date). A partial `/YYYY/MM/` is compared by month. Without a site
+    is not a date; an 8-digit run more than a year after the post's date is an
+    article id, not a date). A partial `/YYYY/MM/` is compared by month. Without a site
     timezone, the post's day is taken in any timezone from UTC−12 to UTC+14, so only
     a clear mismatch is reported.
 
@@ -390,6 +391,18 @@ def _in_quote(element: Any) -> bool:
 _TIME_TAG = re.compile("<time", re.IGNORECASE)
 
 
+def _in_running_text(element: Any) -> bool:
+    """A `<time>` in a plain paragraph marks an event ("kick-off at <time>18.30</time>", a
+    correction's date), not the publication: a byline paragraph has a class or an id, and
+    a publication time says so itself (`pubdate`, `itemprop`)."""
+    if element.get("pubdate") is not None or element.get("itemprop") is not None:
+        return False
+    for ancestor in element.iterancestors():
+        if ancestor.tag == "p":
+            return ancestor.get("class") is None and ancestor.get("id") is None
+    return False
+
+
 def _embedded_times(post: ParsedPost, tolerance: timedelta) -> tuple[datetime, tuple[int, int], str] | None:
     """The body's own publish time: the leading comment, else one consistent `<time>`."""
     scaffold = post.scaffold
@@ -407,7 +420,7 @@ def _embedded_times(post: ParsedPost, tolerance: timedelta) -> tuple[datetime, t
     found: list[tuple[datetime, Any]] = []
     for element in root.iter("time"):
         value = element.get("datetime")
-        if not value or _in_quote(element):
+        if not value or _in_quote(element) or _in_running_text(element):
             continue
         instant = time_instant(value)
         if instant is not None:
@@ -429,7 +442,8 @@ def embedded_timestamp_mismatch(post: ParsedPost, ctx: RuleContext[TimestampOpti
     Compares `date` with the publish time the body carries: the scraper's leading
     `<!--1630739820000-->` comment (epoch seconds or milliseconds), or — when there is
     no such comment — the body's `<time datetime>` elements (only full date-times with
-    an offset, outside quoted embeds, and only when they agree with each other).
+    an offset, outside quoted embeds and plain paragraphs of running text, and only
+    when they agree with each other).
     Reports a difference over `tolerance` (1 hour) and says which is later. A date
     without a timezone is read in the repository's or the site's timezone, else in
     whatever zone from UTC−12 to UTC+14 fits best; a bare date is not compared.
