@@ -201,7 +201,7 @@ def site_engine_kwargs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, An
     root = tmp_path_factory.mktemp("sites")
     (root / "data").mkdir()
     (root / "data" / "example.toml").write_text(
-        'kind = "site"\nname = "Example News"\nauthors = ["Example"]\nhosts = ["example.com"]\nhttps = true\n'
+        'kind = "site"\nname = "Example News"\nauthors = ["Example", "EXN"]\nhosts = ["example.com"]\nhttps = true\n'
         'source = "test"\n',
         encoding="utf-8",
     )
@@ -241,6 +241,15 @@ def test_pc204_host_not_listed(site_engine_kwargs: dict[str, Any]) -> None:
 def test_pc204_subdomains_and_unknown_authors_pass(site_engine_kwargs: dict[str, Any]) -> None:
     assert check("PC204", post("https://cn.example.com/a", author="Example"), **site_engine_kwargs) == []
     assert check("PC204", post("https://other.org/a", author="Someone"), **site_engine_kwargs) == []
+
+
+def test_pc204_a_bare_acronym_is_ambiguous_unless_the_host_is_another_outlets(
+    site_engine_kwargs: dict[str, Any],
+) -> None:
+    # "RTI" is Radio Taiwan International and RTI International: an unknown host is no evidence
+    assert check("PC204", post("https://www.exn.org/a", author="EXN"), **site_engine_kwargs) == []
+    [f] = findings("PC204", post("https://www.other.org/a", author="EXN"), **site_engine_kwargs)
+    assert "Other Daily" in f.message
 
 
 # -- PC203 tracking-parameters ---------------------------------------------------------

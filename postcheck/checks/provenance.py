@@ -4,6 +4,7 @@ consistent with the link line, and unique in the run."""
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -315,6 +316,8 @@ def tracking_parameters(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pro
 
 # -- PC204 -----------------------------------------------------------------------------
 
+_ACRONYM = re.compile(r"\s*[A-Z]{2,5}\s*")
+
 
 @rule("PC204", "source-host-mismatch", severity="error")
 def source_host_mismatch(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
@@ -323,7 +326,9 @@ def source_host_mismatch(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pr
     ## What it does
     Picks the site profile by `author` (`rules/sites/*.toml`). Reports the source URL
     when that profile lists hosts and the URL's host is neither one of them nor a
-    subdomain of one, or when the host belongs to another outlet's profile.
+    subdomain of one, or when the host belongs to another outlet's profile. An author
+    that is a bare acronym (`RTI`, `CDT`) names many organisations: with it, only a host
+    of another known outlet is reported.
 
     ## Why is this bad?
     The post claims to come from one outlet but points at another site: a mislabelled
@@ -361,7 +366,8 @@ def source_host_mismatch(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pr
     start, end = post.field_span(ctx.source_field)
     if other is not None and other is not profile:
         message = f"source host {host} belongs to {other.name}, but the author is {profile.name}"
-    elif profile.hosts:
+    elif profile.hosts and not _ACRONYM.fullmatch(post.author or ""):
+        # (RTI is Radio Taiwan International and RTI International at www.rti.org)
         message = f"source host {host} is not a host of {profile.name} ({', '.join(profile.hosts)})"
     else:
         return
