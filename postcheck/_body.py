@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from lxml import etree
 
 __all__ = [
-    "DEFAULT_LIMITS", "MEDIA_TAGS", "Limits", "blank_attributes", "find_oversized", "parse_html", "visible_pieces",
-    "visible_text",
+    "DEFAULT_LIMITS", "MEDIA_TAGS", "Limits", "blank_attributes", "fenced_code", "find_oversized", "mask_code",
+    "parse_html", "visible_pieces", "visible_text",
 ]
 
 
@@ -152,6 +152,52 @@ def blank_attributes(text: str, tags: list[tuple[int, int, int]]) -> str:
         parts.append(text[pos:start])
         parts.append(_NOT_NEWLINE.sub(lambda m: " " * len(m.group()), text[start:end]))
         pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+# A line that may open a Markdown code fence; most posts have none, and skip the parse.
+_FENCE_LINE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})", re.MULTILINE)
+# Line breaks as markdown-it counts them (it normalizes \r\n and \r to \n).
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_MARKDOWN: list[object] = []
+
+
+def fenced_code(text: str, start: int) -> list[tuple[int, int]]:
+    """[start, end) of each fenced code block in ``text[start:]``, as CommonMark reads it.
+
+    Scraped posts are Markdown files: what a fence holds is literal text, not HTML, so a
+    tutorial's ```` ```html ```` example is no leftover script. markdown-it-py finds the
+    fences with CommonMark's rules (a fence line inside an HTML block is no fence);
+    only its block parser runs, which is linear in the text.
+    """
+    if ("```" not in text and "~~~" not in text) or _FENCE_LINE.search(text, start) is None:
+        return []
+    if not _MARKDOWN:
+        from markdown_it import MarkdownIt
+
+        md = MarkdownIt("commonmark")
+        md.disable(["inline", "text_join"], ignoreInvalid=True)
+        _MARKDOWN.append(md)
+    body = text[start:]
+    fences = [t.map for t in _MARKDOWN[0].parse(body) if t.type == "fence" and t.map]  # type: ignore[attr-defined]
+    if not fences:
+        return []
+    line_starts = [0, *(m.end() for m in _LINE_BREAK.finditer(body))]
+    last = len(line_starts)
+    return [(start + line_starts[a] if a < last else len(text), start + line_starts[b] if b < last else len(text))
+            for a, b in fences]
+
+
+def mask_code(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with every ``<`` inside the spans made a space: the HTML parser and the
+    source tokenizer then see text there, and every offset stays where it was."""
+    parts = []
+    pos = 0
+    for a, b in spans:
+        parts.append(text[pos:a])
+        parts.append(text[a:b].replace("<", " "))
+        pos = b
     parts.append(text[pos:])
     return "".join(parts)
 

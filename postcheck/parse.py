@@ -25,7 +25,9 @@ from ._body import (
     MEDIA_TAGS,
     Limits,
     blank_attributes,
+    fenced_code,
     find_oversized,
+    mask_code,
     parse_html,
     visible_pieces,
     visible_text,
@@ -113,6 +115,10 @@ class ParsedPost:
         # Start tags and text between tags longer than Limits.max_node_chars: (start, end, "tag"|"text")
         self.long_nodes: list[tuple[int, int, str]] = []
         self._html_index: HtmlIndex | None = None
+        # The text the HTML parser and the source index read: the post's, with any Markdown
+        # code fence's "<" made a space (same offsets).
+        self._html_text = text
+        self._code_fences: list[tuple[int, int]] | None = None
         self._visible_text: str | None = None
         self._visible_count: tuple[int, int] | None = None  # (count, the limit it was counted to)
         self._utf8: bytes | None = None
@@ -256,14 +262,26 @@ class ParsedPost:
         return self.scaffold.html_start
 
     @property
+    def code_fences(self) -> list[tuple[int, int]]:
+        """[start, end) of the body's Markdown code fences (their text is literal, not HTML)."""
+        if self._code_fences is None:
+            self._code_fences = fenced_code(self.text, self.html_start)
+        return self._code_fences
+
+    @property
     def tree(self) -> etree._Element | None:
         """The body's HTML after the scaffolding, parsed once with lxml (None if empty)."""
         if not self._tree_parsed:
             self._tree_parsed = True
             self.oversized_tags, self.long_nodes = find_oversized(self.text, self.html_start, self.limits)
             start = self.html_start
-            if self.oversized_tags:
-                html = blank_attributes(self.text, self.oversized_tags)
+            fences = self.code_fences
+            if fences:
+                # Markdown code blocks are text: the parser and the source index see them so.
+                self._html_text = mask_code(self.text, fences)
+            if self.oversized_tags or fences:
+                html = blank_attributes(self._html_text, self.oversized_tags) if self.oversized_tags \
+                    else self._html_text
                 body = html[start:].encode("utf-8", "surrogatepass")
             else:
                 html = self.text
@@ -276,7 +294,8 @@ class ParsedPost:
     def html(self) -> HtmlIndex:
         """Source spans of the HTML elements (built on first use)."""
         if self._html_index is None:
-            self._html_index = HtmlIndex(self.text, self.html_start, self.tree)
+            tree = self.tree  # first: it decides the text the index reads
+            self._html_index = HtmlIndex(self._html_text, self.html_start, tree)
         return self._html_index
 
     def element_span(self, element: etree._Element) -> tuple[int, int]:

@@ -158,3 +158,8 @@ def test_code_that_shows_mojibake_or_escaping_on_purpose_is_left_alone(tag: str)
 def test_code_elements_do_not_hide_what_is_outside_them() -> None:
     body = "<pre><code>Itâ€™s fine here</code></pre>\n<p>Itâ€™s a deal &amp;amp; more</p>\n"
     assert check(["PC501", "PC503"], post(body)) == [("PC501", 7, 6), ("PC503", 7, 18)]
+
+
+def test_mojibake_shown_in_a_markdown_code_fence_is_left_alone() -> None:
+    body = "<p>Before the fix:</p>\n\n```text\nItâ€™s cafÃ© time &amp;amp; more\n```\n\n<p>Itâ€™s fixed now.</p>\n"
+    assert [(c, line) for c, line, _ in check(["PC501", "PC503"], post(body))] == [("PC501", 12)]

@@ -522,3 +522,42 @@ def test_links_to_an_ad_company_site_are_not_ad_slots() -> None:
     assert check(CODES, text) == []
     assert [c for c, _, _ in check(CODES, post('<iframe src="https://widgets.outbrain.com/hub/x.html"></iframe>'))] \
         == ["PC301"]
+
+
+# -- Markdown code fences are text --------------------------------------------------------
+
+FENCED = """<p>Add the checkout button to your page:</p>
+
+```html
+<script src="https://js.stripe.com/v3/"></script>
+<button id="checkout" onclick="startCheckout()">Upgrade</button>
+<div id="div-gpt-ad-1"></div>
+```
+
+<p>Then test it.</p>
+"""
+
+
+def test_html_in_a_markdown_code_fence_is_text() -> None:
+    assert check(CODES, post(FENCED)) == []
+    tildes = FENCED.replace("```html", "~~~html").replace("```\n", "~~~\n")
+    assert check(CODES, post(tildes)) == []
+    # the same markup outside a fence is reported
+    bare = FENCED.replace("```html\n", "").replace("```\n", "")
+    assert sorted(c for c, _, _ in check(CODES, post(bare))) == ["PC301", "PC304", "PC304"]
+
+
+def test_findings_after_a_fence_keep_exact_columns() -> None:
+    text = post(FENCED + '<p>Read on <img src="https://pixel.wp.com/g.gif?v=1" width="1" height="1"> now.</p>\n')
+    [(code, line, column)] = check(CODES, text)
+    assert code == "PC303" and text.split("\n")[line - 1][column - 1:].startswith("<img")
+
+
+def test_a_fence_line_inside_an_html_block_is_no_fence() -> None:
+    # CommonMark: an HTML block runs to the next blank line, so these backticks are HTML text
+    text = post('<div class="intro">\n```\n<script src="https://example.com/x.js"></script>\n```\n</div>\n')
+    assert [c for c, _, _ in check(CODES, text)] == ["PC304"]
+
+
+def test_an_unclosed_fence_runs_to_the_end() -> None:
+    assert check(CODES, post('<p>Intro.</p>\n\n```\n<script>alert(1)</script>\n')) == []

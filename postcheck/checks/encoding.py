@@ -65,18 +65,23 @@ _CODE_OPEN = re.compile(r"<(?:code|pre|kbd|samp)[\s>/]", re.IGNORECASE)
 
 
 def _outside_code(post: ParsedPost, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The spans not inside a code element of the body (looked up only for posts with hits)."""
-    if not spans or _CODE_OPEN.search(post.text, post.body_start) is None or post.tree is None:
+    """The spans not inside a code element or a Markdown code fence of the body (looked up
+    only for posts with hits)."""
+    if not spans:
         return spans
-    code: list[tuple[int, int]] = []
-    for el in post.tree.iter(*_CODE_TAGS):
-        start, end = post.element_span(el)
-        if code and start < code[-1][1]:  # nested in the previous one (document order)
-            code[-1] = (code[-1][0], max(code[-1][1], end))
-        else:
-            code.append((start, end))
+    code: list[tuple[int, int]] = list(post.code_fences)
+    if _CODE_OPEN.search(post.text, post.body_start) is not None and post.tree is not None:
+        code.extend(post.element_span(el) for el in post.tree.iter(*_CODE_TAGS))
     if not code:
         return spans
+    code.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in code:
+        if merged and start < merged[-1][1]:  # nested in (or overlapping) the previous one
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    code = merged
     starts = [a for a, _ in code]
     kept = []
     for a, b in spans:
@@ -162,8 +167,8 @@ def mojibake(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     Reports U+FFFD replacement characters, `锟斤拷` (what U+FFFD's bytes look like
     read as GBK), and UTF-8 read as Latin-1 or Windows-1252 (`Ã©` for `é`, `â€™`
     for `’`), judged by ftfy's badness heuristics around a cheap pre-signal. One
-    finding per affected line. Not reported inside `<code>`, `<pre>`, `<kbd>` and
-    `<samp>`, where a post about encodings shows such text on purpose.
+    finding per affected line. Not reported inside `<code>`, `<pre>`, `<kbd>`, `<samp>`
+    and Markdown code fences, where a post about encodings shows such text on purpose.
 
     ## Why is this bad?
     The original characters are lost or garbled: names, quotes and numbers in the
@@ -296,8 +301,8 @@ def double_escaped_entity(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[P
     ## What it does
     Reports `&amp;` followed by an entity (`amp;`, `lt;`, `gt;`, `quot;`, `apos;`,
     `nbsp;`, common punctuation entities, or a numeric reference) in the body or in
-    `title`; one finding per line. Not reported inside `<code>`, `<pre>`, `<kbd>` and
-    `<samp>`, where a post about escaping shows such text on purpose.
+    `title`; one finding per line. Not reported inside `<code>`, `<pre>`, `<kbd>`, `<samp>`
+    and Markdown code fences, where a post about escaping shows such text on purpose.
 
     ## Why is this bad?
     The text was HTML-escaped twice along the pipeline; readers see `&amp;` or
