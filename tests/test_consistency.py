@@ -192,7 +192,18 @@ def test_tags_in_title() -> None:
     assert front_matter(fixed("PC403", text))["title"] == "独家：科兴员工已接种 疫苗"
 
 
-@pytest.mark.parametrize("title", ["AT&T; earnings", "Why <5G> matters", "Tom & Jerry", "a < b > c"])
+def test_stray_end_tags_in_title() -> None:
+    text = post('title: "独家</b>：科兴员工已接种疫苗"')
+    assert front_matter(fixed("PC403", text))["title"] == "独家：科兴员工已接种疫苗"
+
+
+@pytest.mark.parametrize("title", [
+    "AT&T; earnings", "Why <5G> matters", "Tom & Jerry", "a < b > c",
+    # web-development headlines name elements
+    "Native lazy loading with <img loading='lazy'> now works in every browser",
+    "How the <time> element helps search engines",
+    "Use <dialog> and <details> instead of custom modals",
+])
 def test_not_markup(title: str) -> None:
     assert check("PC403", post(f'title: "{title}"')) == []
 

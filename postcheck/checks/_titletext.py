@@ -86,9 +86,10 @@ def whitespace_problems(title: str) -> tuple[list[tuple[int, int, str]], list[st
 
 
 _HTML_TAGS = frozenset(
-    "a abbr b bdi bdo big br cite code del dfn div em font h1 h2 h3 h4 h5 h6 hr i img ins kbd "
+    "a abbr b bdi bdo big br cite code del dfn div em font h1 h2 h3 h4 h5 h6 hr i ins kbd "
     "mark nobr p q s samp small span strike strong sub sup time tt u var wbr".split()
 )
+_LINE_BREAKS = frozenset({"br", "hr", "wbr"})
 _MARKUP = re.compile(
     r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
     r"|</?([A-Za-z][A-Za-z0-9]{0,15})(?:[ \t\n][^<>]{0,300})?/?>"
@@ -114,13 +115,24 @@ def unescape(text: str) -> str:
 
 
 def markup_fixes(title: str) -> list[tuple[int, int, str]]:
+    """Entities to unescape and tags to strip. A start tag counts only with its end tag in
+    the title (or as a line break): "How the <time> element works" names an element, while
+    leftover formatting comes in pairs (`<b>Breaking</b>`) or as a stray end tag."""
+    matches = list(_MARKUP.finditer(title))
+    closed = {m.group(1).lower() for m in matches if m.group(1) and m.group().startswith("</")}
     fixes = []
-    for m in _MARKUP.finditer(title):
+    for m in matches:
         token = m.group()
         if token.startswith("&"):
             if not token.startswith("&#") and token[1:] not in _HTML5_ENTITIES:
                 continue
             fixes.append((m.start(), m.end(), unescape(token)))
-        elif m.group(1).lower() in _HTML_TAGS:
-            fixes.append((m.start(), m.end(), " " if m.group(1).lower() in ("br", "hr") else ""))
+            continue
+        name = m.group(1).lower()
+        if name not in _HTML_TAGS:
+            continue
+        if name in _LINE_BREAKS:
+            fixes.append((m.start(), m.end(), "" if name == "wbr" else " "))
+        elif token.startswith("</") or name in closed:
+            fixes.append((m.start(), m.end(), ""))
     return fixes

@@ -154,9 +154,11 @@ def title_markup(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     """The title holds HTML entities or tags.
 
     ## What it does
-    Reports character references (`&amp;`, `&#x27;`, `&quot;`) and HTML tags (`<b>`,
-    `</i>`, `<br/>`) in `title`. Only real entity names and HTML element names count:
-    `AT&T;` or `<5G>` are left alone.
+    Reports character references (`&amp;`, `&#x27;`, `&quot;`) and HTML tags (`<b>…</b>`,
+    a stray `</i>`, `<br/>`) in `title`. Only real entity names and HTML element names
+    count: `AT&T;` or `<5G>` are left alone, and so is a start tag without its end tag
+    ("How the `<time>` element works" names an element; leftover formatting comes in
+    pairs).
 
     ## Why is this bad?
     `title` is plain text. Generators escape it again, so readers see
