@@ -217,6 +217,14 @@ def test_author_name_suffix() -> None:
     [finding] = findings("PC404", text)
     assert finding.fix is not None and finding.fix.applicability == "unsafe"
     assert apply(text, finding) == post('title: "华尔街恐慌指标再次飙升"', author="路透")
+    assert "the outlet's name" in finding.message  # 路透 has a site profile
+
+
+def test_a_suffix_that_is_only_the_author_is_called_so() -> None:
+    # no site profile: the name may be a columnist's byline, not an outlet
+    text = post('title: "Why are bosses still afraid of it? | Zoe Williams"', author="Zoe Williams")
+    [finding] = findings("PC404", text)
+    assert "title ends with the author's name ' | Zoe Williams'" in finding.message
 
 
 def test_site_profile_suffix_chain(tmp_path: Path) -> None:

@@ -206,8 +206,9 @@ def title_site_suffix(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Probl
     Reports a `title` that ends with a separator (` - `, ` – `, ` | `, …; the list
     lives in `rules/title-separators.toml`) followed by the outlet's name: one of the
     `title-suffixes` of the site profile chosen by `author`, the profile's name, or
-    the `author` value itself. Chains such as ` – 法国国际广播电台 - RFI` are stripped
-    as a whole. A name at the start of the title (`德国之声 | …`, a reposting
+    the `author` value itself (then the message says "the author's name": without a
+    profile it may be a columnist's byline). Chains such as ` – 法国国际广播电台 - RFI`
+    are stripped as a whole. A name at the start of the title (`德国之声 | …`, a reposting
     channel's attribution) is not a suffix.
 
     ## Why is this bad?
@@ -252,7 +253,10 @@ def title_site_suffix(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Probl
         link_start, link_end = link.link_text_span
         fix = Fix(applicability=fix.applicability, description=f"{fix.description} and the link line",
                   edits=(*fix.edits, Edit(start=link_start + end, end=link_end, replacement="")))
-    yield Problem(start, stop, f"title ends with the outlet's name {suffix!r}", field="title", fix=fix)
+    # Without a site profile the name is only the `author` value: a columnist's byline
+    # ("… | Zoe Williams") as often as an outlet.
+    whose = "the outlet's name" if ctx.data.site_for_author(post.author) is not None else "the author's name"
+    yield Problem(start, stop, f"title ends with {whose} {suffix!r}", field="title", fix=fix)
 
 
 # -- PC405 ---------------------------------------------------------------------------------
