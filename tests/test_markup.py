@@ -285,12 +285,23 @@ def test_lazy_image_placeholder_src_is_replaced() -> None:
     assert fixed("PC305", text).count('src="https://img.example.com/2.jpg"') == 1
 
 
+@pytest.mark.parametrize("src", ["/static/blank.gif", "https://x.example/img/spacer-1x1.png", "grey.gif",
+                                 "/assets/lazy_placeholder.svg", "/i/loading.gif", "/t/transparent-pixel.png"])
+def test_placeholder_file_names(src: str) -> None:
+    text = post(f'<img src="{src}" data-src="https://img.example.com/2.jpg">')
+    assert [c for c, _, _ in check("PC305", text)] == ["PC305"]
+
+
 @pytest.mark.parametrize(
     "markup",
     [
         '<img src="https://img.example.com/1.jpg" data-src="https://img.example.com/1.jpg">',
         '<img src="a.png" data-original-height="100" data-original-width="100">',
         '<img src="https://img.example.com/real.jpg" data-src="https://img.example.com/big.jpg">',
+        # placeholder words as the subject of a real photo's name
+        '<img src="https://cdn.example.com/google-pixel-8a-front-800.jpg" data-src="https://cdn.example.com/p-1600.jpg">',
+        '<img src="/img/empty-shelves-helsinki-640.jpg" data-src="/img/empty-shelves-helsinki-1280.jpg">',
+        '<img src="/img/loading-dock-vantaa.jpg" data-src="/img/loading-dock-vantaa-big.jpg">',
     ],
 )
 def test_not_lazy(markup: str) -> None:
@@ -561,3 +572,16 @@ def test_a_fence_line_inside_an_html_block_is_no_fence() -> None:
 
 def test_an_unclosed_fence_runs_to_the_end() -> None:
     assert check(CODES, post('<p>Intro.</p>\n\n```\n<script>alert(1)</script>\n')) == []
+
+
+@pytest.mark.parametrize("anchor", [
+    '<a id="organ-donation-law"></a>', '<a id="ad-tiers"></a>', '<a name="subscription-prices"></a>',
+    '<a id="interstitial-lung-disease"></a>',
+])
+def test_link_targets_named_after_sections_are_not_ads_or_promos(anchor: str) -> None:
+    assert check(CODES, post(f'<p><a href="#x">Contents</a></p>{anchor}<h2>Section</h2><p>Text.</p>')) == []
+
+
+def test_ad_hoc_is_latin_not_an_ad() -> None:
+    assert check(CODES, post('<div class="ad-hoc-committee-report"><p>The committee met.</p></div>')) == []
+    assert [c for c, _, _ in check(CODES, post('<div class="ad-slot"></div>'))] == ["PC301"]

@@ -186,6 +186,10 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
             # A heading's id made from its own words (an article about advertising gets
             # <h2 id="what-advertising-still-does-well">) is article wording, not markup.
             hit = _kind(name, {k: v for k, v in attrs.items() if k != "id"}, tbl).hit
+        elif hit is not None and name == "a" and "href" not in attrs and ("id" in attrs or "name" in attrs):
+            # <a id="subscription-prices"></a>: a link target named after a section, which a
+            # table of contents points at; removing it breaks the contents' link
+            hit = _kind(name, {k: v for k, v in attrs.items() if k not in ("id", "name")}, tbl).hit
         if hit is not None and hit[0] == "PC302" and name == "a" and _cites_an_article(attrs.get("href", "")):
             # A promo host or path is weak evidence against a link to one article (a
             # newsletter's post cited in a sentence): only its class or id can still tell.

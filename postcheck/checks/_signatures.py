@@ -132,6 +132,8 @@ register_kind("markup-signatures", SignatureFile)
 # Word parts that negate a token ("no-ads", "ad-free"): such a class describes a
 # page without ads, not an ad.
 _NEGATIONS = frozenset({"no", "non", "free", "has", "with", "without", "hide"})
+# Words that make "ad" part of a Latin phrase: `ad-hoc-committee`, `ad-interim`, `ad-infinitum`.
+_LATIN_AD = frozenset({"hoc", "interim", "infinitum", "nauseam", "hominem", "lib", "libitum", "valorem"})
 
 
 def split_words(token: str) -> list[str]:
@@ -312,7 +314,7 @@ class SignatureTable:
             return found
         if self.words:
             parts = split_words(token)
-            if not _NEGATIONS.intersection(parts):
+            if not _NEGATIONS.intersection(parts) and not ("ad" in parts and _LATIN_AD.intersection(parts)):
                 for part in parts:
                     found = self._allowed(self.words.get(part), tag)
                     if found is not None:

@@ -7,6 +7,7 @@ in ``rules/markup/*.toml``; the shared walk is in :mod:`._scan`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -337,8 +338,15 @@ def _is_javascript_url(value: str | None) -> bool:
 
 
 _LAZY_KEYS = ("data-src", "data-original", "data-lazy-src", "data-lazy", "data-echo", "data-url")
-_PLACEHOLDER_WORDS = ("blank", "spacer", "placeholder", "lazy", "loading", "transparent", "pixel", "grey.gif",
-                      "gray.gif", "1x1", "empty", "dummy")
+# A placeholder's file name is made of these words only (and numbers: sizes, versions):
+# `blank.gif`, `spacer-1x1.png`, `lazy_placeholder.svg`, `grey.gif`. One of the strong
+# ones must be there; a real photo may well be called `google-pixel-8a-front.jpg` or
+# `empty-shelves-helsinki.jpg`, so a word alone is no evidence.
+_PLACEHOLDER_STRONG = frozenset({"blank", "spacer", "placeholder", "lazy", "lazyload", "loading", "loader",
+                                 "transparent", "pixel", "grey", "gray", "empty", "dummy", "trans", "clear"})
+_PLACEHOLDER_WORDS = _PLACEHOLDER_STRONG | {"x", "px", "img", "image", "default", "bg", "load", "white", "icon",
+                                            "gif", "png", "svg", "jpg", "webp", "small", "min"}
+_NAME_WORD = re.compile(r"[a-z]+|[0-9]+")
 
 
 @rule("PC305", "lazy-image", severity="warning", fix="safe")
@@ -402,7 +410,8 @@ def _placeholder(src: str, real: str) -> bool:
     if value == real.strip():
         return False
     name = url_parts(value)[3].rsplit("/", 1)[-1]
-    return any(w in name for w in _PLACEHOLDER_WORDS)
+    words = [w for w in _NAME_WORD.findall(name) if not w.isdigit()]
+    return bool(words) and all(w in _PLACEHOLDER_WORDS for w in words) and not _PLACEHOLDER_STRONG.isdisjoint(words)
 
 
 def _lazy_fix(post: ParsedPost, item: Element, key: str) -> Fix | None:
