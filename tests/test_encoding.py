@@ -163,3 +163,16 @@ def test_code_elements_do_not_hide_what_is_outside_them() -> None:
 def test_mojibake_shown_in_a_markdown_code_fence_is_left_alone() -> None:
     body = "<p>Before the fix:</p>\n\n```text\nItâ€™s cafÃ© time &amp;amp; more\n```\n\n<p>Itâ€™s fixed now.</p>\n"
     assert [(c, line) for c, line, _ in check(["PC501", "PC503"], post(body))] == [("PC501", 12)]
+
+
+@pytest.mark.parametrize("text", [
+    "ក្រសួង\u200bសុខាភិបាល\u200bចាប់ផ្តើម",  # Khmer
+    "กระทรวง\u200bสาธารณสุข",  # Thai
+    "ဝန်ကြီးဌာန\u200bက",  # Myanmar
+])
+def test_zero_width_space_is_a_word_boundary_in_unspaced_scripts(text: str) -> None:
+    assert check(["PC402", "PC502"], post(f"<p>{text}</p>\n", title=f'"{text}"')) == []
+
+
+def test_zero_width_space_elsewhere_is_still_reported() -> None:
+    assert [c for c, _, _ in check("PC502", post("<p>Hello\u200bworld and ក\u200b world</p>\n"))] == ["PC502"]

@@ -394,7 +394,7 @@ def title_source(post: ParsedPost) -> TitleSource | None:
 # -- invisible characters -------------------------------------------------------------
 
 ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff")
-_ZWJ, _ZWNJ = "\u200d", "\u200c"
+_ZWJ, _ZWNJ, _ZWSP = "\u200d", "\u200c", "\u200b"
 _EMOJI_MODIFIERS = frozenset("\ufe0f\ufe0e") | frozenset(chr(c) for c in range(0x1F3FB, 0x1F400))
 
 
@@ -413,13 +413,26 @@ def _joining_script(ch: str) -> bool:
             or 0xFB50 <= cp <= 0xFDFF or 0xFE70 <= cp <= 0xFEFC)
 
 
+def _unspaced_script(ch: str) -> bool:
+    """Scripts written without spaces between words, where U+200B marks word boundaries
+    (Thai, Lao, Tibetan, Myanmar, Khmer)."""
+    cp = ord(ch)
+    return 0x0E00 <= cp <= 0x0FFF or 0x1000 <= cp <= 0x109F or 0x1780 <= cp <= 0x17FF or 0x19E0 <= cp <= 0x19FF
+
+
 def meaningful_joiner(text: str, i: int) -> bool:
-    """True when the ZWJ/ZWNJ at ``text[i]`` is part of the writing, not junk.
+    """True when the zero-width character at ``text[i]`` is part of the writing, not junk.
 
     A ZWJ inside an emoji sequence (👩‍💻, 🏳️‍🌈) builds one glyph; ZWJ and ZWNJ
-    between letters of Arabic-script or Indic text are part of the spelling.
+    between letters of Arabic-script or Indic text are part of the spelling; a zero
+    width space between words of Thai, Lao, Tibetan, Myanmar or Khmer is their word
+    boundary (those scripts put no space between words).
     """
     ch = text[i]
+    if ch == _ZWSP:
+        before = text[i - 1] if i > 0 else ""
+        after = text[i + 1] if i + 1 < len(text) else ""
+        return bool(before and after and _unspaced_script(before) and _unspaced_script(after))
     if ch not in (_ZWJ, _ZWNJ):
         return False
     j = i - 1

@@ -112,7 +112,9 @@ def title_whitespace(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Proble
     U+2060, U+FEFF) in `title`. A single ideographic space (U+3000) between CJK
     phrases is normal typography and is left alone, as are a single no-break space
     where French typography puts one (before `: ; ! ? » %`, after `«`, between digit
-    groups) and a zero-width joiner inside an emoji sequence.
+    groups), a zero-width joiner inside an emoji sequence or between letters of a script
+    that spells with it, and a zero width space between words of Thai, Lao, Tibetan,
+    Myanmar or Khmer (their word boundary).
 
     ## Why is this bad?
     Such titles come from copying the page's `<title>` with its layout whitespace.

@@ -243,8 +243,9 @@ def invisible_characters(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pr
     Reports U+200B ZERO WIDTH SPACE, U+200C/U+200D (non-)joiners, U+2060 WORD JOINER
     and U+FEFF used inside the text, in `title` or in the body; one finding per line.
     Not reported: a ZWJ inside an emoji sequence (👩‍💻), ZWJ/ZWNJ between letters of
-    scripts that spell with them (Arabic, Persian, Indic), and a byte-order mark at
-    the very start of the file (PC009).
+    scripts that spell with them (Arabic, Persian, Indic), a zero width space between
+    words of Thai, Lao, Tibetan, Myanmar or Khmer (written without spaces, they mark
+    word boundaries so), and a byte-order mark at the very start of the file (PC009).
 
     ## Why is this bad?
     They are invisible but break search, deduplication and word counts
