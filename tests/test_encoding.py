@@ -176,3 +176,11 @@ def test_zero_width_space_is_a_word_boundary_in_unspaced_scripts(text: str) -> N
 
 def test_zero_width_space_elsewhere_is_still_reported() -> None:
     assert [c for c, _, _ in check("PC502", post("<p>Hello\u200bworld and ក\u200b world</p>\n"))] == ["PC502"]
+
+
+def test_capitals_before_a_guillemet_are_not_mojibake() -> None:
+    # Portuguese: «O FUTURO É AMANHÃ» — "Ã»" would decode to a small "û" inside capitals
+    assert check("PC501", post("<p>A palavra de ordem «O FUTURO É AMANHÃ» em faixas e cartazes.</p>\n")) == []
+    # mojibake inside capitals decodes to a capital: still reported
+    assert [c for c, _, _ in check("PC501", post("<p>A greve em SÃƒO PAULO continua, diz o sindicato.</p>\n"))] \
+        == ["PC501"]

@@ -127,6 +127,23 @@ def _is_bad(window: str) -> bool:
     return bool(badness.is_bad(window))
 
 
+def _capital_then_lower(text: str, a: int, b: int) -> bool:
+    """Would the pair decode to a small letter ending a word in capitals? "AMANHÃ»" is
+    Portuguese in capitals before a guillemet: such a word does not end in a small "û",
+    while real mojibake of "SÃO" reads "SÃƒO" (a capital again), and of "München"
+    "MÃ¼nchen" (one capital, then small letters)."""
+    if a < 2 or not (text[a - 1].isupper() and text[a - 2].isupper()) or (b < len(text) and text[b].islower()):
+        return False
+    try:
+        decoded = text[a:b].encode("cp1252").decode("utf-8")
+    except UnicodeError:
+        try:
+            decoded = text[a:b].encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            return False
+    return decoded.isalpha() and decoded.islower()
+
+
 # ftfy is the slow part: past this many pre-signals in one file, the verdict is in.
 _MAX_FTFY_CALLS = 200
 
@@ -152,7 +169,7 @@ def _mojibake_hits(text: str, start: int) -> Iterator[tuple[int, int, str]]:
             yield a, b, "U+FFFD replacement character (bytes lost in a bad decode)"
         elif kind == 2:
             yield a, b, "'锟斤拷' (U+FFFD bytes decoded as GBK)"
-        elif budget > 0:
+        elif budget > 0 and not _capital_then_lower(text, a, b):
             budget -= 1
             window = text[max(start, a - _WINDOW) : b + _WINDOW]
             if _is_bad(window):
