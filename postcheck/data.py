@@ -105,6 +105,11 @@ class SiteProfile(DataModel):
     hosts: list[str] = Field(default_factory=list, description="hosts the outlet publishes on")
     https: bool | None = None
     timezone: str | None = None
+    timezone_hosts: list[str] = Field(
+        default_factory=list,
+        alias="timezone-hosts",
+        description="the hosts (and their subdomains) whose URL dates follow `timezone`; empty: all of them",
+    )
     url_date_patterns: list[UrlDatePattern] = Field(default_factory=list, alias="url-date-patterns")
     title_suffixes: list[str] = Field(default_factory=list, alias="title-suffixes")
     generic_url_dates: bool = Field(
@@ -147,10 +152,28 @@ class SiteProfile(DataModel):
     def _known_zone(cls, value: str | None) -> str | None:
         return known_timezone(value)
 
-    @field_validator("hosts")
+    @field_validator("hosts", "timezone_hosts")
     @classmethod
     def _lower_hosts(cls, value: list[str]) -> list[str]:
         return [h.lower().strip(".") for h in value]
+
+    @model_validator(mode="after")
+    def _timezone_hosts_owned(self) -> SiteProfile:
+        for host in self.timezone_hosts:
+            if not self.owns_host(host):
+                raise ValueError(f"timezone-hosts: {host!r} is not one of the profile's hosts")
+        if self.timezone_hosts and self.timezone is None:
+            raise ValueError("timezone-hosts without a timezone")
+        return self
+
+    def timezone_for(self, host: str | None) -> str | None:
+        """The timezone of the outlet's calendar on ``host`` (None: not known there)."""
+        if not self.timezone_hosts:
+            return self.timezone
+        name = (host or "").lower().strip(".")
+        if any(name == h or name.endswith("." + h) for h in self.timezone_hosts):
+            return self.timezone
+        return None
 
     def owns_host(self, host: str) -> bool:
         """True when ``host`` is one of the profile's hosts or a subdomain of one."""

@@ -133,8 +133,32 @@ def test_minimal_profile_loads(tmp_path: Path) -> None:
         ('[examples]\nauthors = ["Y"]\n', "not one of the profile's authors"),
         ('[examples]\nnot-hosts = ["www.x.example"]\n', "is one of the profile's hosts"),
         ('[examples]\nfoo = ["Y"]\n', "unknown example keys"),
+        ('timezone = "Asia/Tokyo"\ntimezone-hosts = ["y.example"]\n', "is not one of the profile's hosts"),
+        ('timezone-hosts = ["x.example"]\n', "timezone-hosts without a timezone"),
     ],
 )
 def test_bad_profiles_fail_to_load_naming_the_problem(tmp_path: Path, extra: str, message: str) -> None:
     with pytest.raises(DataError, match=re.escape(message)):
         _load(tmp_path, GOOD + extra)
+
+
+def test_a_timezone_can_hold_for_some_hosts_only(tmp_path: Path) -> None:
+    site = _load(tmp_path, GOOD + 'timezone = "Asia/Shanghai"\ntimezone-hosts = ["cn.x.example"]\n').sites[0]
+    assert site.timezone_for("cn.x.example") == site.timezone_for("m.cn.x.example") == "Asia/Shanghai"
+    assert site.timezone_for("www.x.example") is None and site.timezone_for(None) is None
+    (tmp_path / "all").mkdir()
+    assert _load(tmp_path / "all", GOOD + 'timezone = "Asia/Tokyo"\n').sites[0].timezone_for("www.x.example") \
+        == "Asia/Tokyo"
+
+
+def test_nytimes_url_dates_are_read_in_the_editions_own_calendar() -> None:
+    from tests.helpers import check
+
+    def post(url: str) -> str:
+        return (f"---\ntitle: T\ndate: 2024-05-16T21:30:00-04:00\nauthor: The New York Times\nfrom: {url}\n"
+                "---\n<p>x</p>\n")
+
+    # 21:30 in New York is the 17th in Shanghai: the www. URL's 15th is one New York day off
+    assert check("PC105", post("https://www.nytimes.com/2024/05/15/nyregion/columbia.html")) == []
+    # the Chinese edition's URL days are Beijing's: two days off
+    assert [c for c, _, _ in check("PC105", post("https://cn.nytimes.com/world/20240515/columbia/"))] == ["PC105"]

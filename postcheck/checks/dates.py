@@ -37,7 +37,7 @@ from ._calendar import (
     url_date,
     zone_info,
 )
-from ._urls import host_site, source_parts
+from ._urls import host_site, source_host, source_parts
 
 
 class FutureOptions(RuleOptions):
@@ -350,7 +350,8 @@ def source_url_date_mismatch(post: ParsedPost, ctx: RuleContext[UrlDateOptions])
     if parts is None:
         return  # the URL does not split: no date to read
     site = host_site(post, ctx.data)
-    zone = zone_info(site.timezone) if site is not None else None
+    zone_name = site.timezone_for(source_host(post)) if site is not None else None
+    zone = zone_info(zone_name) if zone_name is not None else None
     span = calendar_days(d, zone)
     found = url_date(url, span[0], site, ctx.data, parts[1])
     if found is None:
@@ -366,8 +367,8 @@ def source_url_date_mismatch(post: ParsedPost, ctx: RuleContext[UrlDateOptions])
         return
     if d.tzinfo is None:
         where = "as written"
-    elif zone is not None and site is not None:
-        where = f"in {site.timezone}"
+    elif zone is not None:
+        where = f"in {zone_name}"
     else:
         where = "in any timezone from UTC-12 to UTC+14"
     start, end = _value_subspan(post, ctx.source_field, found.text)
