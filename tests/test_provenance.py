@@ -478,6 +478,13 @@ def test_pc206_percent_encoding_variants_are_duplicates() -> None:
     assert len(out) == 2
 
 
+def test_pc206_live_blog_entries_are_different_posts() -> None:
+    live = "https://www.example.com/live/2024/may/30/verdict-latest"
+    out = _run_corpus({"a.md": post(live + "#block-6658d2b38f08"), "b.md": post(live + "#block-6658e9c18f08"),
+                       "c.md": post(live + "#comments"), "d.md": post(live)})
+    assert [f.path for f in out] == ["c.md", "d.md"]  # "#comments" is the same article
+
+
 def test_pc206_no_source_no_key() -> None:
     assert _run_corpus({"a.md": post(None), "b.md": post(None)}) == []
 

@@ -428,12 +428,22 @@ def source_link_mismatch(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pr
 # -- PC206 -----------------------------------------------------------------------------
 
 
+def _entry_fragment(url: str) -> str:
+    """The fragment when it names one entry of a page (a live blog's ``#block-6658d2b38f08``,
+    an ``#update-3``, a ``#!/`` route: they hold digits or a bang), else "" (``#comments``,
+    ``#top`` point into the same article)."""
+    fragment = url.partition("#")[2].strip()
+    if fragment and (fragment.startswith("!") or any(c.isdigit() for c in fragment)):
+        return "#" + fragment
+    return ""
+
+
 def _collect_source(post: ParsedPost, ctx: RuleContext[Any]) -> tuple[Any, int, int] | None:
     url = post.source_url
     if not url or not url.strip():
         return None
     _, spans = tracking_deletions(url, default_matcher(ctx.data))
-    key = normalize_url(apply_deletions(url, spans), scheme=False)
+    key = normalize_url(apply_deletions(url, spans), scheme=False) + _entry_fragment(url)
     # A digest keeps the run-wide index small whatever the URL's length.
     digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
     start, end = post.field_span(ctx.source_field)
@@ -448,9 +458,10 @@ def duplicate_source_url(
 
     ## What it does
     Groups the posts of one run by normalized source URL (percent-encoding, host case,
-    default port, trailing slash, query order, fragment, http vs https and tracking
-    parameters do not count) and reports every post of a group of two or more, naming
-    the others. One pass over the posts, grouped by key: cheap for 100,000 posts and
+    default port, trailing slash, query order, http vs https and tracking parameters do
+    not count, nor does a fragment unless it names one entry of the page, as a live
+    blog's `#block-6658d2b38f08` does) and reports every post of a group of two or more,
+    naming the others. One pass over the posts, grouped by key: cheap for 100,000 posts and
     the same with `--jobs`.
 
     ## Why is this bad?
