@@ -313,6 +313,8 @@ def _check_yaml_nodes(post: ParsedPost, root: yaml.Node, fm_start: int) -> bool:
 
 
 _TOML_KEY = re.compile(r'^[ \t]*("?)([A-Za-z0-9_-]+)\1[ \t]*=[ \t]*', re.MULTILINE)
+# A table header ([params], [[menu.main]]): its first name is a top-level key.
+_TOML_TABLE = re.compile(r'^[ \t]*\[\[?[ \t]*("?)([A-Za-z0-9_-]+)\1[ \t]*[.\]]', re.MULTILINE)
 
 
 def _load_toml(post: ParsedPost, fm_start: int, fm_end: int) -> None:
@@ -337,6 +339,13 @@ def _load_toml(post: ParsedPost, fm_start: int, fm_end: int) -> None:
             end = len(fm) if nl < 0 else nl
             post._key_spans[m.group(2)] = (fm_start + m.start(2), fm_start + m.end(2),
                                            fm_start + m.end(), fm_start + end)
+    for m in _TOML_TABLE.finditer(fm):
+        if m.group(2) in data and m.group(2) not in post._key_spans:
+            nl = fm.find("\n", m.end())
+            header = fm[m.start():len(fm) if nl < 0 else nl].rstrip()
+            # the key is the table's name; its "value" is the header line
+            post._key_spans[m.group(2)] = (fm_start + m.start(2), fm_start + m.end(2),
+                                           fm_start + m.start(), fm_start + m.start() + len(header))
 
 
 def _offset_of_line_col(text: str, line: int, col: int) -> int:

@@ -148,6 +148,24 @@ def test_pc005_configured_source_field() -> None:
     assert check("PC005", text, config=Config.model_validate({"source-field": "source_url"})) == []
 
 
+def test_pc005_jekyll_and_hugo_page_variables_are_known() -> None:
+    from postcheck.config import Config
+
+    text = post(FM + "permalink: /a/\npublished: true\nexcerpt: x\nlast_modified_at: 2021-01-06\ndraft: false\n"
+                "lastmod: 2021-01-06\nslug: a\n")
+    assert check("PC005", text) == []
+    strict = Config.model_validate({"rules": {"PC005": {"allow": []}}})
+    assert len(check("PC005", text, config=strict)) == 7
+    # a typo of one is still a typo, with the right suggestion
+    (f,) = findings("PC005", post(FM + "permlink: /a/\n"))
+    assert "did you mean 'permalink'?" in f.message
+
+
+def test_pc005_toml_table_is_reported_at_its_header() -> None:
+    text = '+++\ntitle = "T"\ndate = 2021-01-05T10:00:00Z\n\n[extras]\n  x = 1\n+++\n<p>Body text.</p>\n'
+    assert check("PC005", text) == [("PC005", 5, 2)]
+
+
 # -- PC006 empty-body -------------------------------------------------------------------
 
 

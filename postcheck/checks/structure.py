@@ -181,13 +181,31 @@ def _declared_keys(post: ParsedPost) -> set[str]:
     return keys
 
 
-@rule("PC005", "unknown-field", severity="warning")
-def unknown_field(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
+# Front-matter variables that Jekyll (with its common plugins: jekyll-seo-tag,
+# jekyll-redirect-from, jekyll-last-modified-at) and Hugo define for every page:
+# a blog that publishes scraped posts uses them, and none of them is a typo.
+GENERATOR_KEYS = (
+    "permalink", "published", "excerpt", "excerpt_separator", "category", "last_modified_at", "image",
+    "description", "lang", "redirect_from", "redirect_to", "sitemap", "comments", "toc", "render_with_liquid",
+    "aliases", "audio", "build", "cascade", "draft", "expiryDate", "headless", "images", "isCJKLanguage",
+    "keywords", "lastmod", "linkTitle", "markup", "menu", "menus", "outputs", "params", "publishDate",
+    "resources", "series", "slug", "summary", "translationKey", "type", "url", "videos", "weight",
+)
+
+
+class UnknownFieldOptions(RuleOptions):
+    allow: list[str] = Field(default_factory=lambda: list(GENERATOR_KEYS))
+
+
+@rule("PC005", "unknown-field", severity="warning", options=UnknownFieldOptions)
+def unknown_field(post: ParsedPost, ctx: RuleContext[UnknownFieldOptions]) -> Iterator[Problem]:
     """A front-matter key that the schema does not declare.
 
     ## What it does
     Reports top-level keys that are not fields of the post schema and suggests the
-    closest declared key (a typo such as `tittle` or `categroies`).
+    closest declared key (a typo such as `tittle` or `categroies`). The page variables
+    Jekyll and Hugo define (`permalink`, `published`, `excerpt`, `draft`, `lastmod`,
+    `slug`, `params`, …) are known too.
 
     ## Why is this bad?
     A misspelt key is silently ignored by the site generator: the post loses its
@@ -204,7 +222,10 @@ def unknown_field(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     ```
 
     ## Options
-    Declare extra keys in your own schema (`schema = "pkg.mod:Model"`).
+    - `allow` (list of keys, default: Jekyll's and Hugo's page variables): keys that
+      are not unknown although the schema does not declare them; `allow = []` reports
+      every undeclared key. Declare typed fields in your own schema
+      (`schema = "pkg.mod:Model"`).
 
     ## Fix safety
     No fix: a rename could be wrong.
@@ -212,10 +233,11 @@ def unknown_field(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     if not post.front_matter_ok:
         return
     declared = _declared_keys(post)
-    known = sorted(declared | {ctx.source_field})
+    allow = ctx.options.allow
     for key in post.fields:
-        if key in declared or key == ctx.source_field:
+        if key in declared or key == ctx.source_field or key in allow:
             continue
+        known = sorted(declared | set(allow) | {ctx.source_field})
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         start, end = post.key_span(key) or post.field_span(key)
