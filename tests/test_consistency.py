@@ -353,6 +353,15 @@ def test_off_topic_body() -> None:
     assert check("PC406", post(title, body=_ON_TOPIC)) == []
 
 
+def test_a_translated_title_over_a_body_in_another_script_is_not_judged() -> None:
+    title = ('title: "Flood forces evacuation of villages as engineers blow up a dam to relieve the swollen river, '
+             'while forecasters expect heavier storms, landslides and closed schools across several counties"')
+    assert check("PC406", post(title, body=_OFF_TOPIC)) == []
+    # the same title over an English body about something else is still off topic
+    other = "<div><p>" + "The city council approved a new budget for parks and libraries this week. " * 6 + "</p></div>"
+    assert [c for c, _, _ in check("PC406", post(title, body=other))] == ["PC406"]
+
+
 def test_off_topic_short_title_is_not_judged() -> None:
     assert check("PC406", post('title: "七张图看一周大事"', body=_OFF_TOPIC)) == []
 

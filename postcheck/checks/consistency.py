@@ -388,6 +388,41 @@ def title_body_mismatch(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pro
 # -- PC406 ---------------------------------------------------------------------------------
 
 
+def _script(ch: str) -> str:
+    """A coarse script of a letter: Latin, Cyrillic, Greek, Arabic, Hebrew, CJK (Han, kana,
+    Hangul), or another ("other" letters are never compared)."""
+    cp = ord(ch)
+    if cp < 0x250:
+        return "latin"
+    if 0x370 <= cp < 0x400:
+        return "greek"
+    if 0x400 <= cp < 0x530:
+        return "cyrillic"
+    if 0x590 <= cp < 0x600:
+        return "hebrew"
+    if 0x600 <= cp < 0x900:
+        return "arabic"
+    if 0x3040 <= cp < 0xA000 or 0xAC00 <= cp < 0xD7B0 or 0xF900 <= cp < 0xFB00 or 0x20000 <= cp < 0x30000:
+        return "cjk"
+    return "other"
+
+
+def _other_script(title: str, body: str) -> bool:
+    """Is the body written in another script than the title (a translated headline over the
+    original article)? Shared words cannot tell then whether they are about the same thing."""
+    letters = [_script(c) for c in title if c.isalpha()]
+    if not letters:
+        return False
+    main = max(set(letters), key=letters.count)
+    if main == "other":
+        return False
+    sample = [c for c in body[:_SCRIPT_SAMPLE] if c.isalpha()]
+    return bool(sample) and sum(1 for c in sample if _script(c) == main) < 0.05 * len(sample)
+
+
+_SCRIPT_SAMPLE = 4000
+
+
 class OffTopicOptions(RuleOptions):
     min_overlap: float = Field(default=0.05, alias="min-overlap", ge=0.0, le=1.0)
     min_title_tokens: int = Field(default=14, alias="min-title-tokens", ge=1)
@@ -405,6 +440,8 @@ def off_topic_body(post: ParsedPost, ctx: RuleContext[OffTopicOptions]) -> Itera
     when fewer than `min-overlap` of them occur in the visible body text. Titles with
     fewer than `min-title-tokens` tokens and bodies shorter than `min-body-chars` are
     not judged: short headlines and teasers legitimately share no words with the text.
+    Nor is a body written in another script than the title (a translated headline
+    over the original Japanese article).
 
     ## Why is this bad?
     The extractor grabbed the wrong element (a sidebar, a related article, a cookie
@@ -441,7 +478,7 @@ def off_topic_body(post: ParsedPost, ctx: RuleContext[OffTopicOptions]) -> Itera
     lowered = body.lower()
     shared = sum(1 for t in tokens if t in lowered)
     overlap = shared / len(tokens)
-    if overlap < opts.min_overlap:
+    if overlap < opts.min_overlap and not _other_script(source.value, body):
         start, end = post.field_span("title")
         yield Problem(start, end, f"title shares {shared} of {len(tokens)} tokens ({overlap:.0%}) with the "
                       f"body text (min-overlap is {opts.min_overlap:.0%})", field="title")
