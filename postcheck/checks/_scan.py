@@ -13,6 +13,7 @@ elements a rule may report, and everything else is decided from memoised lookups
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 
@@ -185,15 +186,15 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
         if hit is not None and name in _HEADINGS and "id" in attrs and _anchor_of_own_text(el, attrs["id"]):
             # A heading's id made from its own words (an article about advertising gets
             # <h2 id="what-advertising-still-does-well">) is article wording, not markup.
-            hit = _kind(name, {k: v for k, v in attrs.items() if k != "id"}, tbl).hit
+            hit = _hit_without(name, attrs, tbl, ("id",))
         elif hit is not None and name == "a" and "href" not in attrs and ("id" in attrs or "name" in attrs):
             # <a id="subscription-prices"></a>: a link target named after a section, which a
             # table of contents points at; removing it breaks the contents' link
-            hit = _kind(name, {k: v for k, v in attrs.items() if k not in ("id", "name")}, tbl).hit
+            hit = _hit_without(name, attrs, tbl, ("id", "name"))
         if hit is not None and hit[0] == "PC302" and name == "a" and _cites_an_article(attrs.get("href", "")):
             # A promo host or path is weak evidence against a link to one article (a
             # newsletter's post cited in a sentence): only its class or id can still tell.
-            hit = _kind(name, {k: v for k, v in attrs.items() if k not in _URL_ATTRIBUTE_SET}, tbl).hit
+            hit = _hit_without(name, attrs, tbl, _URL_ATTRIBUTE_SET)
         if hit is not None:
             matches[el] = hit
             if el not in info:  # _units needs its record: made from the attributes read here
@@ -221,6 +222,13 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
 
 
 _KIND_LIMIT = 200_000
+
+
+def _hit_without(name: str, attrs: dict[str, str], tbl: dict[str, SignatureTable],
+                 ignored: Collection[str]) -> tuple[str, Signature | None, str] | None:
+    """The signature match of an element when the ``ignored`` attributes say nothing (they
+    hold article wording or a citation, not markup)."""
+    return _kind(name, {k: v for k, v in attrs.items() if k not in ignored}, tbl).hit
 
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _WORD = re.compile(r"[^\W_]+")  # a run of letters or digits, any script
