@@ -198,7 +198,7 @@ def test_signup_box_with_email_input() -> None:
     [
         '<div class="o-self-promo o-self-promo--nl o-self-promo--hidden" data-selfpromo-newsletter></div>',
         '<div class="newsletter-signup"><p>Sign up</p></div>',
-        '<p><a href="https://donate.example.org/">https://donate.example.org</a></p>',
+        '<p><a href="https://donate.example.com/">https://donate.example.com</a></p>',  # the outlet's own
         '<form action="/subscribe"><input type="email" name="e"></form>',
     ],
 )
@@ -585,3 +585,19 @@ def test_link_targets_named_after_sections_are_not_ads_or_promos(anchor: str) ->
 def test_ad_hoc_is_latin_not_an_ad() -> None:
     assert check(CODES, post('<div class="ad-hoc-committee-report"><p>The committee met.</p></div>')) == []
     assert [c for c, _, _ in check(CODES, post('<div class="ad-slot"></div>'))] == ["PC301"]
+
+
+def test_another_organisations_sign_up_page_is_not_the_outlets_promo() -> None:
+    # a "how to help" sentence citing a charity's donate page (the post's source is news.example.com)
+    text = post('<p>How to help: <a href="https://donate.hotline.org.tw/">donate to the hotline</a>.</p>')
+    assert check("PC302", text) == []
+    # a host a signature names outright is a promo wherever the post comes from
+    assert [c for c, _, _ in check("PC302", post('<p><a href="https://sso.nytcn.me/email/">Sign up</a></p>'))] \
+        == ["PC302"]
+
+
+def test_css_in_js_class_hashes_hold_no_words() -> None:
+    assert check(CODES, post('<figure class="css-ad1q3z"><img src="https://img.example.com/a.jpg"></figure>')) == []
+    assert check(CODES, post('<div class="ssrcss-17j9f6r-RichTextContainer"><p>Text.</p></div>')) == []
+    # a component name after the hash still counts
+    assert [c for c, _, _ in check(CODES, post('<div class="sc-1x2y3z-AdSlot"></div>'))] == ["PC301"]

@@ -191,9 +191,11 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
             # <a id="subscription-prices"></a>: a link target named after a section, which a
             # table of contents points at; removing it breaks the contents' link
             hit = _hit_without(name, attrs, tbl, ("id", "name"))
-        if hit is not None and hit[0] == "PC302" and name == "a" and _cites_an_article(attrs.get("href", "")):
+        if hit is not None and hit[0] == "PC302" and name == "a" and (
+                _cites_an_article(attrs.get("href", "")) or _someone_elses_signup(attrs.get("href", ""), post, promos)):
             # A promo host or path is weak evidence against a link to one article (a
-            # newsletter's post cited in a sentence): only its class or id can still tell.
+            # newsletter's post cited in a sentence) or to another organisation's sign-up
+            # (a charity the article asks readers to support): only class or id can tell.
             hit = _hit_without(name, attrs, tbl, _URL_ATTRIBUTE_SET)
         if hit is not None:
             matches[el] = hit
@@ -270,6 +272,27 @@ def _cites_an_article(url: str) -> bool:
     last = segments[-1]
     words = _SLUG_WORD.findall(last.rsplit(".", 1)[0] if last.endswith((".html", ".htm", ".php", ".shtml")) else last)
     return len(words) >= 4 and ("-" in last or "_" in last) and _SIGNUP_WORDS.isdisjoint(words)
+
+
+def _someone_elses_signup(url: str, post: ParsedPost, promos: SignatureTable | None) -> bool:
+    """Is this a sign-up host by its first label alone (``donate.…``, ``subscribe.…``) of
+    another site than the post's source? The outlet's own (donate.epochtimes.com on an
+    Epoch Times post) is its promo; a charity's donate page cited in the article is not.
+    Hosts a signature names outright are the outlet's by definition."""
+    if promos is None or not url:
+        return False
+    host = url_parts(url)[0]
+    label, _, base = host.partition(".")
+    if not base or label not in promos.host_labels:
+        return False
+    probe = host
+    while probe:
+        if probe in promos.hosts:
+            return False
+        probe = probe.partition(".")[2]
+    source = post.source_url
+    own = url_parts(source)[0] if source else ""
+    return not (own == base or own.endswith("." + base))
 
 
 def _is_signup_input(attrs: dict[str, str]) -> bool:
