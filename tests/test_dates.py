@@ -431,6 +431,7 @@ def test_pc106_time_elements_that_do_not_say_when_the_post_was_published(times: 
     '<p>Posted <time pubdate datetime="2021-09-05T18:30:00Z">5 Sep</time></p>',
     '<p><time itemprop="datePublished" datetime="2021-09-05T18:30:00Z">5 Sep</time> — story</p>',
     '<header><time datetime="2021-09-05T18:30:00Z">5 Sep</time></header>',
+    '<p><time datetime="2021-09-05T18:30:00Z">Updated 5 Sep 18:30</time></p>',
 ])
 def test_pc106_publication_times_in_bylines_and_headers_count(times: str) -> None:
     assert [c for c, _, _ in check("PC106", post(SEED_DATE, body=f"<div>{times}<p>Text.</p></div>\n"))] == ["PC106"]

@@ -184,3 +184,11 @@ def test_capitals_before_a_guillemet_are_not_mojibake() -> None:
     # mojibake inside capitals decodes to a capital: still reported
     assert [c for c, _, _ in check("PC501", post("<p>A greve em SÃƒO PAULO continua, diz o sindicato.</p>\n"))] \
         == ["PC501"]
+
+
+def test_chinese_utf8_read_as_gbk() -> None:
+    garbled = "上海易居房地产研究院表示，此次政策调整是在预期之中。".encode().decode("gbk", errors="replace")
+    found = findings("PC501", post(f"<p>{garbled}</p>\n"))
+    assert [(f.code, f.line) for f in found] == [("PC501", 6)] and "UTF-8 read as GBK" in found[0].message
+    # one such rare character alone is no evidence (涓涓 and the like are real words)
+    assert check("PC501", post("<p>溪水涓涓，鈥字少见。</p>\n")) == []

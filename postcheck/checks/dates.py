@@ -393,15 +393,24 @@ _TIME_TAG = re.compile("<time", re.IGNORECASE)
 
 
 def _in_running_text(element: Any) -> bool:
-    """A `<time>` in a plain paragraph marks an event ("kick-off at <time>18.30</time>", a
-    correction's date), not the publication: a byline paragraph has a class or an id, and
-    a publication time says so itself (`pubdate`, `itemprop`)."""
+    """A `<time>` in a sentence of a plain paragraph marks an event ("kick-off at
+    <time>18.30</time>", a correction's date), not the publication: a byline paragraph
+    has a class or an id or only a few words, and a publication time says so itself
+    (`pubdate`, `itemprop`)."""
     if element.get("pubdate") is not None or element.get("itemprop") is not None:
         return False
     for ancestor in element.iterancestors():
         if ancestor.tag == "p":
-            return ancestor.get("class") is None and ancestor.get("id") is None
+            if ancestor.get("class") is not None or ancestor.get("id") is not None:
+                return False
+            # words around the time make a sentence; "Posted <time>" or a lone time do not
+            around = "".join(t for t in ancestor.itertext() if isinstance(t, str))
+            own = "".join(t for t in element.itertext() if isinstance(t, str))
+            return len("".join(around.split())) - len("".join(own.split())) >= _SENTENCE_CHARS
     return False
+
+
+_SENTENCE_CHARS = 20
 
 
 def _embedded_times(post: ParsedPost, tolerance: timedelta) -> tuple[datetime, tuple[int, int], str] | None:

@@ -127,6 +127,26 @@ def _is_bad(window: str) -> bool:
     return bool(badness.is_bad(window))
 
 
+# Chinese in UTF-8 read as GBK: the first two bytes of the commonest characters come out
+# as these rare ones — "，" as 锛, "。" and "、" as 銆, "“" as 鈥, 的 as 鐨, 是 as 鏄, 在 as 鍦
+# — and the third byte as "?" or half of the next. Two on a line do not happen in real text.
+_GBK_MARKER = re.compile("[锛銆鈥鐨鏄鍦]")
+
+
+def _gbk_hits(post: ParsedPost) -> list[tuple[int, int, str]]:
+    text = post.text
+    found = [(m.start(), m.end()) for m in _GBK_MARKER.finditer(text)]
+    starts = post.line_starts
+    hits = []
+    for i, (a, b) in enumerate(found):
+        line = bisect_right(starts, a)
+        same_line = (i > 0 and bisect_right(starts, found[i - 1][0]) == line) or (
+            i + 1 < len(found) and bisect_right(starts, found[i + 1][0]) == line)
+        if same_line:
+            hits.append((a, b, f"UTF-8 read as GBK ({text[a:b]!r})"))
+    return hits
+
+
 def _capital_then_lower(text: str, a: int, b: int) -> bool:
     """Would the pair decode to a small letter ending a word in capitals? "AMANHÃ»" is
     Portuguese in capitals before a guillemet: such a word does not end in a small "û",
@@ -182,8 +202,10 @@ def mojibake(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
 
     ## What it does
     Reports U+FFFD replacement characters, `锟斤拷` (what U+FFFD's bytes look like
-    read as GBK), and UTF-8 read as Latin-1 or Windows-1252 (`Ã©` for `é`, `â€™`
-    for `’`), judged by ftfy's badness heuristics around a cheap pre-signal. One
+    read as GBK), Chinese in UTF-8 read as GBK (two or more of `锛銆鈥鐨鏄鍦`, what
+    "，。“的是在" become, on one line), and UTF-8 read as Latin-1 or Windows-1252
+    (`Ã©` for `é`, `â€™` for `’`), judged by ftfy's badness heuristics around a cheap
+    pre-signal. One
     finding per affected line. Not reported inside `<code>`, `<pre>`, `<kbd>`, `<samp>`
     and Markdown code fences, where a post about encodings shows such text on purpose.
 
@@ -211,9 +233,14 @@ def mojibake(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     No fix: U+FFFD has lost the original bytes, and an automatic re-decode can be
     wrong.
     """
-    if not post.readable or not _maybe_mojibake(post):
+    if not post.readable:
         return
-    hits = list(_mojibake_hits(post.text, 0))
+    gbk = "锛" in post.text or "銆" in post.text
+    if not gbk and not _maybe_mojibake(post):
+        return
+    hits = list(_mojibake_hits(post.text, 0)) if _maybe_mojibake(post) else []
+    if gbk:
+        hits = sorted(hits + _gbk_hits(post))
     for group in _by_line(post, _outside_code(post, [(a, b) for a, b, _ in hits])):
         first = next(h for h in hits if h[0] == group[0][0])
         more = f" and {len(group) - 1} more on this line" if len(group) > 1 else ""
