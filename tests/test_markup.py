@@ -601,3 +601,14 @@ def test_css_in_js_class_hashes_hold_no_words() -> None:
     assert check(CODES, post('<div class="ssrcss-17j9f6r-RichTextContainer"><p>Text.</p></div>')) == []
     # a component name after the hash still counts
     assert [c for c, _, _ in check(CODES, post('<div class="sc-1x2y3z-AdSlot"></div>'))] == ["PC301"]
+
+
+def test_a_match_holding_article_text_keeps_its_matching_container() -> None:
+    # every element carries the same scoped class (Astro): the article is not an ad slot
+    para = "<p class='astro-x ad'>" + "A paragraph of the article that goes on for a while. " * 3 + "</p>"
+    text = post(f"<article class='astro-x ad'><h1 class='astro-x ad'>Title</h1>{para}{para}</article>")
+    assert fixed(CODES, text).count("A paragraph of the article") == 6
+    # a sponsored section's own long text keeps it too, whatever wraps it
+    long = "<p>" + "Sponsored feature text about the festival and its history. " * 8 + "</p>"
+    wrapped = post(f"<section class='sponsored'><div class='sponsored-content'>{long}</div></section>")
+    assert fixed(CODES, wrapped).count("Sponsored feature text") == 8

@@ -222,8 +222,23 @@ def _is_link(value: str) -> bool:
     return v.startswith(("http://", "https://", "//"))
 
 
-def _article_text(el: etree._Element, matches: dict[etree._Element, Any]) -> bool:
-    """Does ``el`` hold article paragraphs (text outside nested ad/promo matches)?"""
+def _article_text(el: etree._Element, matches: dict[etree._Element, Any],
+                  memo: dict[etree._Element, bool] | None = None) -> bool:
+    """Does ``el`` hold article paragraphs (text outside nested ad/promo matches)?
+
+    A nested match's text is an ad's label or a promo's call to action, unless it is a
+    paragraph of article length or holds such paragraphs: then so does ``el`` (a page
+    whose every element carries the same matching class must not be removed whole)."""
+    if memo is None:
+        memo = {}
+    known = memo.get(el)
+    if known is not None:
+        return known
+    memo[el] = False  # (a cycle cannot happen in a tree; this only marks the visit)
+    if isinstance(el.tag, str) and el.tag.lower() == "p" and \
+            len("".join(t for t in el.itertext() if isinstance(t, str)).strip()) >= _ARTICLE_PARAGRAPH:
+        memo[el] = True  # a paragraph of article length is article text, whatever its class
+        return True
     total = 0
     stack: list[etree._Element] = list(el)
     own = len((el.text or "").strip())
@@ -232,22 +247,31 @@ def _article_text(el: etree._Element, matches: dict[etree._Element, Any]) -> boo
         node = stack.pop()
         tail = len((node.tail or "").strip())
         total += tail
-        if not isinstance(node.tag, str) or node in matches or node.tag.lower() in _INVISIBLE:
+        if not isinstance(node.tag, str) or node.tag.lower() in _INVISIBLE:
             continue
         text = "".join(t for t in node.itertext() if isinstance(t, str)) if node.tag.lower() == "p" else None
         if text is not None and len(text.strip()) >= _ARTICLE_PARAGRAPH:
+            memo[el] = True
             return True
+        if node in matches:
+            if _article_text(node, matches, memo):
+                memo[el] = True
+                return True
+            continue
         total += len((node.text or "").strip())
         stack.extend(node)
         if total >= _ARTICLE_TEXT:
+            memo[el] = True
             return True
-    return total >= _ARTICLE_TEXT
+    memo[el] = total >= _ARTICLE_TEXT
+    return memo[el]
 
 
 def group_units(walk: Walk, matches: dict[etree._Element, tuple[str, Signature | None, str]],
            resort: bool, result: Scan) -> None:
     """Matched elements in document order, outermost first; one inside a unit is part of it."""
     found: set[etree._Element] = set()
+    holds_text: dict[etree._Element, bool] = {}
     if resort:
         order = _document_order(matches)
         nodes = sorted(matches, key=order.__getitem__)
@@ -268,7 +292,7 @@ def group_units(walk: Walk, matches: dict[etree._Element, tuple[str, Signature |
             continue
         code, sig, reason = matches[node]
         unit = Unit(code, item, item, sig, reason)
-        if _article_text(node, matches):
+        if _article_text(node, matches, holds_text):
             result.kept.append(unit)
         else:
             result.units.append(unit)
