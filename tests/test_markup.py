@@ -612,3 +612,22 @@ def test_a_match_holding_article_text_keeps_its_matching_container() -> None:
     long = "<p>" + "Sponsored feature text about the festival and its history. " * 8 + "</p>"
     wrapped = post(f"<section class='sponsored'><div class='sponsored-content'>{long}</div></section>")
     assert fixed(CODES, wrapped).count("Sponsored feature text") == 8
+
+
+@pytest.mark.parametrize("markup", [
+    '<div class="wp-container-62b5ad4c91e07"><h3>Steps</h3><ul><li>One</li></ul></div>',
+    '<figure class="wp-elements-5ad81c0e7"><img src="https://img.example.com/a.jpg" alt="x"></figure>',
+    '<div class="elementor-element elementor-element-e9ad204"><p>Short text.</p></div>',
+    '<p id="comp-lmp2dfp3">Short text.</p>',
+    '<figure class="ArticleImage_figure__ad3Lk"><img src="https://img.example.com/a.jpg" alt="x"></figure>',
+    '<span class="css-1s1fjx6-VisuallyHiddenText e1ad0mkd0">图像来源，</span>',
+    '<figure class="nl nm nn no np nq ad ae paragraph-image"><img src="https://img.example.com/a.jpg"></figure>',
+])
+def test_generated_hashes_and_atomic_classes_hold_no_ad_words(markup: str) -> None:
+    assert check(CODES, post(f"<p>Text.</p>{markup}")) == []
+
+
+@pytest.mark.parametrize("markup", ['<div class="ad300x250"></div>', '<div id="adslot_pcBox_EndAd2"></div>',
+                                    '<div class="ad ad-top"></div>'])
+def test_ad_sizes_and_numbered_slots_are_still_ads(markup: str) -> None:
+    assert [c for c, _, _ in check(CODES, post(f"<p>Text.</p>{markup}"))] == ["PC301"]

@@ -132,6 +132,8 @@ register_kind("markup-signatures", SignatureFile)
 # Word parts that negate a token ("no-ads", "ad-free"): such a class describes a
 # page without ads, not an ad.
 _NEGATIONS = frozenset({"no", "non", "free", "has", "with", "without", "hide"})
+# This many one- or two-letter classes on one element make its class list generated.
+_ATOMIC_SHORT = 4
 # Words that make "ad" part of a Latin phrase: `ad-hoc-committee`, `ad-interim`, `ad-infinitum`.
 _LATIN_AD = frozenset({"hoc", "interim", "infinitum", "nauseam", "hominem", "lib", "libitum", "valorem"})
 
@@ -142,11 +144,28 @@ _LATIN_AD = frozenset({"hoc", "interim", "infinitum", "nauseam", "hominem", "lib
 _GENERATED_CLASS = re.compile(r"(?:css|sc|jsx|emotion|styled|svelte|ssrcss|dcr)-[a-z0-9]*[0-9][a-z0-9]*(?:-|$)")
 
 
+# A segment (between "-" and "_") that digits cut into several letter runs is a hash or
+# an id, not words: Gutenberg's wp-container-62b5ad4c91e07, Elementor's element-5ad3f21,
+# Wix's comp-lmp2dfp3, CSS modules' paragraph__Ad7Qx, Astro's astro-AD4XK2MP. An ad size
+# (ad300x250) is the exception: letters, a number, "x", a number.
+_HASHED_SEGMENT = re.compile(r"[A-Za-z]*[0-9]+[A-Za-z]+[0-9A-Za-z]*|[0-9A-Za-z]*[A-Za-z]+[0-9]+[A-Za-z]+[0-9A-Za-z]*")
+_AD_SIZE = re.compile(r"[A-Za-z]*[0-9]+x[0-9]+")
+_SEGMENT = re.compile(r"[^-_]+")
+
+
+def _without_hashes(token: str) -> str:
+    if not any(c.isdigit() for c in token):
+        return token
+    return "-".join(seg for seg in _SEGMENT.findall(token)
+                    if not (_HASHED_SEGMENT.fullmatch(seg) and not _AD_SIZE.fullmatch(seg)))
+
+
 def split_words(token: str) -> list[str]:
     """Word parts of an id/class token: split at ``-``, ``_``, digits and camelCase."""
     generated = _GENERATED_CLASS.match(token)
     if generated is not None:
         token = token[generated.end():]
+    token = _without_hashes(token)
     parts: list[str] = []
     current: list[str] = []
     prev = ""
@@ -417,8 +436,12 @@ class SignatureTable:
             found = self._token(value.strip().lower(), self.ids, tag)
         else:
             found = None
-            for token in value.lower().split():
-                found = self._token(token, self.classes, tag)
+            tokens = value.split()
+            if sum(1 for t in tokens if len(t) <= 2) >= _ATOMIC_SHORT:
+                # atomic CSS (Medium's "nl nm nn no ad ae"): two-letter classes are generated
+                tokens = [t for t in tokens if len(t) > 2]
+            for token in tokens:
+                found = self._token(token.lower(), self.classes, tag)
                 if found is not None:
                     break
         if len(self._tokens) >= _MEMO_LIMIT:
