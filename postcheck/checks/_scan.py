@@ -183,11 +183,16 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
             text = el.text
             if not text or (name in EMPTY_BLOCKS and not text.strip(ASCII_SPACE)):
                 maybe_empty.append(el)
-        if hit is not None and name in _HEADINGS and "id" in attrs and _anchor_of_own_text(el, attrs["id"]):
-            # A heading's id made from its own words (an article about advertising gets
-            # <h2 id="what-advertising-still-does-well">) is article wording, not markup.
+        ident = attrs.get("id")
+        if hit is not None and ident and (_FOOTNOTE_ID.match(ident) or _heading_anchor(el, name, ident)):
+            # An id made from a heading's words (an article about advertising gets
+            # <h2 id="what-advertising-still-does-well">, on the heading, on an anchor inside
+            # it or on its section) or a footnote's (fn:paywall) is article wording.
             hit = _hit_without(name, attrs, tbl, ("id",))
-        elif hit is not None and name == "a" and "href" not in attrs and ("id" in attrs or "name" in attrs):
+        if hit is not None and name == "a" and attrs.get("href", "").lstrip().startswith("#"):
+            # a link within the page (a table of contents) goes nowhere to sign up
+            hit = _hit_without(name, attrs, tbl, _URL_ATTRIBUTE_SET)
+        if hit is not None and name == "a" and "href" not in attrs and ("id" in attrs or "name" in attrs):
             # <a id="subscription-prices"></a>: a link target named after a section, which a
             # table of contents points at; removing it breaks the contents' link
             hit = _hit_without(name, attrs, tbl, ("id", "name"))
@@ -238,19 +243,44 @@ _WORD = re.compile(r"[^\W_]+")  # a run of letters or digits, any script
 _ANCHOR_PREFIXES = frozenset({"h", "toc", "heading", "section"})
 
 
-def _anchor_of_own_text(el: etree._Element, ident: str) -> bool:
-    """Is ``ident`` the anchor a CMS makes of the heading's own text (Ghost, WordPress,
-    kramdown, Hugo: lower-cased words joined by hyphens, maybe cut short)? At least two
-    words, so that a one-word label such as ``<h3 id="advertisement">`` still counts."""
-    words = _WORD.findall("".join(t for t in el.itertext() if isinstance(t, str)).casefold())
+# Footnote ids (kramdown fn:/fnref:, pandoc fn1/fnref1, Wikipedia cite_note-): named after
+# the note, whatever it is about.
+_FOOTNOTE_ID = re.compile(r"(?:fn|fnref|footnote|cite_note|cite_ref)[-:_0-9]", re.IGNORECASE)
+
+
+def _text_of(el: etree._Element) -> str:
+    return "".join(t for t in el.itertext() if isinstance(t, str))
+
+
+def _heading_anchor(el: etree._Element, name: str, ident: str) -> bool:
+    """Is ``ident`` the anchor a CMS or converter makes of a heading's text: on the heading
+    itself (Ghost, WordPress, kramdown, Hugo), on an anchor inside it (WordPress tables of
+    contents), or on the section it opens (Quarto, pandoc)?"""
+    if name in _HEADINGS:
+        return _slug_of(_text_of(el), ident)
+    parent = el.getparent()
+    if parent is not None and isinstance(parent.tag, str) and parent.tag.lower() in _HEADINGS:
+        return _slug_of(_text_of(parent), ident)
+    first = next((c for c in el if isinstance(c.tag, str)), None)
+    if first is not None and first.tag.lower() in _HEADINGS:
+        return _slug_of(_text_of(first), ident)
+    return False
+
+
+def _slug_of(text: str, ident: str) -> bool:
+    """Is ``ident`` a slug of ``text``: its letters and digits, lower-cased, joined (any
+    punctuation dropped: "Netflix’s" gives netflixs), maybe cut short after three words,
+    with a WordPress "h-" or a repeat number around it?"""
+    words = _WORD.findall(text.casefold())
     parts = _WORD.findall(unquote(ident).casefold())
-    if len(parts) > 1 and parts[0] in _ANCHOR_PREFIXES and parts[1:2] == words[:1]:
-        parts = parts[1:]
-    if len(parts) > 1 and parts[-1].isdigit() and parts[:-1] == words[:len(parts) - 1] and parts != words:
-        parts = parts[:-1]
-    if len(parts) < 2:
+    if not words or not parts:
         return False
-    return parts == words or (len(parts) >= 3 and parts == words[:len(parts)])
+    if len(parts) > 1 and parts[0] in _ANCHOR_PREFIXES and "".join(parts[1:]).startswith(words[0]):
+        parts = parts[1:]
+    if len(parts) > 1 and parts[-1].isdigit() and not words[-1].isdigit():
+        parts = parts[:-1]
+    slug, full = "".join(parts), "".join(words)
+    return slug == full or (len(parts) >= 3 and full.startswith(slug))
 
 
 _SLUG_WORD = re.compile(r"[a-z0-9]+")
