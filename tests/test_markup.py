@@ -419,8 +419,8 @@ def test_thousands_of_sibling_slots_cost_linear_time() -> None:
 # element decide for the second (in either order) would report the wrong thing.
 _URL_PAIRS = [
     # PC301 looks at its URLs before PC302 looks at classes: an ad host wins over a promo class
-    ('<a class="piano-offer" href="https://ad.doubleclick.net/c">Offer</a>', ["PC301"],
-     '<a class="piano-offer" href="https://example.com/c">Offer</a>', ["PC302"]),
+    ('<a class="tp-modal-offer" href="https://ad.doubleclick.net/c">Offer</a>', ["PC301"],
+     '<a class="tp-modal-offer" href="https://example.com/c">Offer</a>', ["PC302"]),
     ('<a class="teaser" href="https://subscribe.example.com/offer">Go</a>', ["PC302"],
      '<a class="teaser" href="https://www.example.com/offer">Go</a>', []),
     ('<a class="more" href="javascript:void(0)">More</a>', ["PC304"],
