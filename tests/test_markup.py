@@ -637,3 +637,18 @@ def test_generated_hashes_and_atomic_classes_hold_no_ad_words(markup: str) -> No
                                     '<div class="ad ad-top"></div>'])
 def test_ad_sizes_and_numbered_slots_are_still_ads(markup: str) -> None:
     assert [c for c, _, _ in check(CODES, post(f"<p>Text.</p>{markup}"))] == ["PC301"]
+
+
+@pytest.mark.parametrize("script", [
+    '<script type="math/tex; mode=display">E = mc^2</script>',
+    '<script type="application/ld+json">{"@type": "Recipe"}</script>',
+    '<script type="text/template"><p>x</p></script>',
+])
+def test_scripts_that_never_run_are_not_active_content(script: str) -> None:
+    assert check("PC304", post(f"<p>Text.</p>{script}")) == []
+
+
+@pytest.mark.parametrize("script", ['<script>x()</script>', '<script type="module" src="/a.js"></script>',
+                                    '<script type="TEXT/JavaScript; charset=utf-8">x()</script>'])
+def test_scripts_that_run_are_active_content(script: str) -> None:
+    assert [c for c, _, _ in check("PC304", post(f"<p>Text.</p>{script}"))] == ["PC304"]

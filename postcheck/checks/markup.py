@@ -256,12 +256,29 @@ _EVENT_HANDLERS = EVENT_HANDLERS
 _URL_KEYS = URL_KEYS
 
 
+# What a browser runs (the HTML standard's JavaScript MIME type essences, and "module");
+# any other type makes the script element a data block.
+_SCRIPT_TYPES = frozenset({
+    "", "module", "text/javascript", "application/javascript", "application/ecmascript", "application/x-javascript",
+    "application/x-ecmascript", "text/ecmascript", "text/javascript1.0", "text/javascript1.1", "text/javascript1.2",
+    "text/javascript1.3", "text/javascript1.4", "text/javascript1.5", "text/jscript", "text/livescript",
+    "text/x-ecmascript", "text/x-javascript",
+})
+
+
+def _runs(script_type: str | None) -> bool:
+    if script_type is None:
+        return True
+    return script_type.split(";", 1)[0].strip().lower() in _SCRIPT_TYPES
+
+
 @rule("PC304", "active-content", severity="error", options=ActiveContentOptions, fix="safe")
 def active_content(post: ParsedPost, ctx: RuleContext[ActiveContentOptions]) -> Iterator[Problem]:
     """Scripts, inline event handlers or `javascript:` URLs were left in the article.
 
     ## What it does
-    Reports `<script>` elements, real inline event-handler attributes (`onclick`,
+    Reports `<script>` elements that run (not data blocks such as MathJax's
+    `type="math/tex"` or `application/ld+json`), real inline event-handler attributes (`onclick`,
     `onload`, … — not an attribute named `on` left by a broken alt text, nor Vue's
     `@click`), and `javascript:` URLs. `<iframe>`s are reported only when the
     `allowed-embeds` option lists hosts and the iframe's host is not among them:
@@ -292,6 +309,8 @@ def active_content(post: ParsedPost, ctx: RuleContext[ActiveContentOptions]) -> 
     allowed_hosts = {h.lower().strip(".") for h in allowed} if allowed is not None else None
     for item in scan(post, ctx.data).elements:
         if item.tag == "script":
+            if not _runs(item.attrs.get("type")):
+                continue  # a data block (math/tex, application/ld+json, a template) never runs
             start, end = post.start_tag_span(item.el)
             span = removal_span(post, item)
             yield Problem(start, span[1] if span else end, f"script {_describe(item)}",
