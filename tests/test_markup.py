@@ -652,3 +652,18 @@ def test_scripts_that_never_run_are_not_active_content(script: str) -> None:
                                     '<script type="TEXT/JavaScript; charset=utf-8">x()</script>'])
 def test_scripts_that_run_are_active_content(script: str) -> None:
     assert [c for c, _, _ in check("PC304", post(f"<p>Text.</p>{script}"))] == ["PC304"]
+
+
+@pytest.mark.parametrize("markup", [
+    '<div class="donation-chart"><iframe src="https://datawrapper.dwcdn.net/aB1/1/"></iframe></div>',
+    '<table class="subscription-prices"><tr><td>Basic</td><td>$6.99</td></tr></table>',
+    '<figure class="nato-membership-map"><img src="https://img.example.com/map.png" alt="map"></figure>',
+])
+def test_data_about_promo_subjects_is_not_a_promo(markup: str) -> None:
+    assert check("PC302", post(f"<p>Text.</p>{markup}")) == []
+
+
+def test_a_promo_box_with_a_picture_and_a_link_is_still_a_promo() -> None:
+    box = ('<div class="newsletter-box"><img src="https://img.example.com/nl.png" alt="">'
+           '<a href="https://www.example.com/newsletters">Sign up</a></div>')
+    assert [c for c, _, _ in check("PC302", post(f"<p>Text.</p>{box}"))] == ["PC302"]

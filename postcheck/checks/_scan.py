@@ -192,6 +192,10 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
         if hit is not None and name == "a" and attrs.get("href", "").lstrip().startswith("#"):
             # a link within the page (a table of contents) goes nowhere to sign up
             hit = _hit_without(name, attrs, tbl, _URL_ATTRIBUTE_SET)
+        if hit is not None and hit[0] == "PC302" and name not in _NOT_CONTAINERS and _presents_data(el):
+            # a chart or table of donations, subscribers or members, with nothing to click:
+            # data journalism about promos' subjects, not a promo
+            hit = None
         if hit is not None and name == "a" and "href" not in attrs and ("id" in attrs or "name" in attrs):
             # <a id="subscription-prices"></a>: a link target named after a section, which a
             # table of contents points at; removing it breaks the contents' link
@@ -246,6 +250,25 @@ _ANCHOR_PREFIXES = frozenset({"h", "toc", "heading", "section"})
 # Footnote ids (kramdown fn:/fnref:, pandoc fn1/fnref1, Wikipedia cite_note-): named after
 # the note, whatever it is about.
 _FOOTNOTE_ID = re.compile(r"(?:fn|fnref|footnote|cite_note|cite_ref)[-:_0-9]", re.IGNORECASE)
+
+
+_CALLS_TO_ACTION = frozenset({"a", "button", "form", "input"})
+# matched for what they link to or show (a promo image's path), not for what they hold
+_NOT_CONTAINERS = _CALLS_TO_ACTION | {"img", "iframe", "picture"}
+_DATA_TAGS = ("table", "svg", "canvas", "figure", "iframe", "img", "picture")
+
+
+def _presents_data(el: etree._Element) -> bool:
+    """Does the element show a table, chart or picture and offer nothing to click or fill in?"""
+    found_data = False
+    for inner in el.iter(*_DATA_TAGS, *_CALLS_TO_ACTION):
+        tag = inner.tag
+        if tag in _CALLS_TO_ACTION:
+            if tag != "a" or inner.get("href"):
+                return False
+        else:
+            found_data = True
+    return found_data
 
 
 def _text_of(el: etree._Element) -> str:
