@@ -667,3 +667,22 @@ def test_a_promo_box_with_a_picture_and_a_link_is_still_a_promo() -> None:
     box = ('<div class="newsletter-box"><img src="https://img.example.com/nl.png" alt="">'
            '<a href="https://www.example.com/newsletters">Sign up</a></div>')
     assert [c for c, _, _ in check("PC302", post(f"<p>Text.</p>{box}"))] == ["PC302"]
+
+
+@pytest.mark.parametrize("link", [
+    '<a href="https://developer.apple.com/app-store/subscriptions/">Apple’s guide</a>',
+    '<a href="https://en.wikipedia.org/wiki/Paywall">paywall</a>',
+    '<a href="https://www.platformer.news/">newsletter</a>',
+    '<a href="https://newsletter.pragmaticengineer.com/p/stripe">Stripe</a>',
+])
+def test_links_to_other_sites_about_subscriptions_are_citations(link: str) -> None:
+    # the post's source is news.example.com
+    assert check("PC302", post(f"<p>As described in the {link} last year, readers pay.</p>")) == []
+
+
+@pytest.mark.parametrize("link", [
+    '<a href="https://www.example.com/newsletters">newsletter</a>',  # the outlet's own (news.example.com)
+    '<a href="https://lists.us19.list-manage.com/subscribe?u=1c18">Sign up</a>',  # a sign-up form anywhere
+])
+def test_own_and_sign_up_form_links_are_promos(link: str) -> None:
+    assert [c for c, _, _ in check("PC302", post(f"<p>Text.</p><p>{link}</p>"))] == ["PC302"]

@@ -201,7 +201,7 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
             # table of contents points at; removing it breaks the contents' link
             hit = _hit_without(name, attrs, tbl, ("id", "name"))
         if hit is not None and hit[0] == "PC302" and name == "a" and (
-                _cites_an_article(attrs.get("href", "")) or _someone_elses_signup(attrs.get("href", ""), post, promos)):
+                _cites_an_article(attrs.get("href", "")) or _off_site(attrs.get("href", ""), post, promos)):
             # A promo host or path is weak evidence against a link to one article (a
             # newsletter's post cited in a sentence) or to another organisation's sign-up
             # (a charity the article asks readers to support): only class or id can tell.
@@ -216,7 +216,8 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
                 # most links hold only text: no generator over the subtree for them
                 sig = promos.match_link_text(
                     (el.text or "") if not len(el) else "".join(t for t in el.itertext() if isinstance(t, str)))
-                if sig is not None and not _cites_an_article(attrs.get("href", "")):
+                href = attrs.get("href", "")
+                if sig is not None and not _cites_an_article(href) and not _off_site(href, post, promos):
                     matches[el] = ("PC302", sig, sig.name)
         elif todo & _SIGNUP:
             box = _signup_box(el)
@@ -320,32 +321,46 @@ def _cites_an_article(url: str) -> bool:
     _, segments, _, path = url_parts(url)
     if not segments:
         return False
-    if _DATED_PATH.search(path):
+    if _DATED_PATH.search(path) or (len(segments) == 2 and segments[0] == "p"):  # Substack, Ghost: /p/<slug>
         return True
     last = segments[-1]
     words = _SLUG_WORD.findall(last.rsplit(".", 1)[0] if last.endswith((".html", ".htm", ".php", ".shtml")) else last)
     return len(words) >= 4 and ("-" in last or "_" in last) and _SIGNUP_WORDS.isdisjoint(words)
 
 
-def _someone_elses_signup(url: str, post: ParsedPost, promos: SignatureTable | None) -> bool:
-    """Is this a sign-up host by its first label alone (``donate.…``, ``subscribe.…``) of
-    another site than the post's source? The outlet's own (donate.epochtimes.com on an
-    Epoch Times post) is its promo; a charity's donate page cited in the article is not.
-    Hosts a signature names outright are the outlet's by definition."""
+_SIGNUP_PAGES = frozenset({"subscribe", "signup", "sign-up", "newsletter-signup", "join"})
+# Labels that say nothing about whose site a host is.
+_GENERIC_LABELS = frozenset({"www", "m", "mobile", "amp", "com", "net", "org", "edu", "gov", "co", "info", "news"})
+
+
+def _site_labels(host: str) -> set[str]:
+    return {label for label in host.split(".") if len(label) > 2 and label not in _GENERIC_LABELS}
+
+
+def _off_site(url: str, post: ParsedPost, promos: SignatureTable | None) -> bool:
+    """Is a link matched by its promo host, path or text on another site than the post's
+    source? The outlet's own sign-up page (economist.com/intelligenceoffer on an Economist
+    post, donate.epochtimes.com) is its promo; a charity's donate page, a documentation
+    page on subscriptions or another writer's newsletter cited in the article is not.
+    Hosts a signature names outright and sign-up forms (``/subscribe``) are promos
+    wherever they are."""
     if promos is None or not url:
         return False
-    host = url_parts(url)[0]
-    label, _, base = host.partition(".")
-    if not base or label not in promos.host_labels:
-        return False
+    source = post.source_url
+    if not source:
+        return False  # nothing to compare with: the signatures decide
+    host, segments, _, _ = url_parts(url)
+    if not host:
+        return False  # a relative link stays on the outlet's site
+    if segments and segments[0] in _SIGNUP_PAGES:
+        return False  # a sign-up form itself (a Mailchimp list's /subscribe) is a promo on any host
     probe = host
     while probe:
         if probe in promos.hosts:
             return False
         probe = probe.partition(".")[2]
-    source = post.source_url
-    own = url_parts(source)[0] if source else ""
-    return not (own == base or own.endswith("." + base))
+    own = _site_labels(url_parts(source)[0])
+    return bool(own) and own.isdisjoint(_site_labels(host))
 
 
 def _is_signup_input(attrs: dict[str, str]) -> bool:
