@@ -686,3 +686,13 @@ def test_links_to_other_sites_about_subscriptions_are_citations(link: str) -> No
 ])
 def test_own_and_sign_up_form_links_are_promos(link: str) -> None:
     assert [c for c, _, _ in check("PC302", post(f"<p>Text.</p><p>{link}</p>"))] == ["PC302"]
+
+
+@pytest.mark.parametrize("markup", [
+    '<figure class="mpu6050-wiring"><img src="https://img.example.com/w.png" alt="wiring">'
+    '<figcaption>Wiring the MPU-6050.</figcaption></figure>',
+    '<table class="sponsored-bills"><tr><td>H.R. 1</td><td>Sen. A</td></tr></table>',
+    '<p>Flags: <span class="fi fi-ad"></span> Andorra, <span class="flag-icon flag-icon-ad"></span></p>',
+])
+def test_captioned_figures_tables_and_flags_are_not_ads(markup: str) -> None:
+    assert check("PC301", post(f"<p>Text.</p>{markup}")) == []

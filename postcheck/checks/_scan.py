@@ -192,6 +192,10 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
         if hit is not None and name == "a" and attrs.get("href", "").lstrip().startswith("#"):
             # a link within the page (a table of contents) goes nowhere to sign up
             hit = _hit_without(name, attrs, tbl, _URL_ATTRIBUTE_SET)
+        if hit is not None and hit[0] == "PC301" and name not in _NOT_CONTAINERS and _captioned(el):
+            # a captioned figure or a table is editorial (a figure of an MPU-6050 sensor, a
+            # table of bills senators sponsored): ads carry no captions
+            hit = None
         if hit is not None and hit[0] == "PC302" and name not in _NOT_CONTAINERS and _presents_data(el):
             # a chart or table of donations, subscribers or members, with nothing to click:
             # data journalism about promos' subjects, not a promo
@@ -270,6 +274,11 @@ def _presents_data(el: etree._Element) -> bool:
         else:
             found_data = True
     return found_data
+
+
+def _captioned(el: etree._Element) -> bool:
+    """Is the element a table, or does it hold a caption or a table?"""
+    return el.tag == "table" or next(el.iter("figcaption", "caption", "table"), None) is not None
 
 
 def _text_of(el: etree._Element) -> str:

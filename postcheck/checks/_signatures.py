@@ -153,6 +153,10 @@ _AD_SIZE = re.compile(r"[A-Za-z]*[0-9]+x[0-9]+")
 _SEGMENT = re.compile(r"[^-_]+")
 
 
+# A flag icon's class names a country (the flag-icons library's fi-ad, flag-icon-ad: Andorra).
+_FLAG_CLASS = re.compile(r"(?:fi|flag|flags|flag-icon|country|lang)[-_][a-z]{2}")
+
+
 def _without_hashes(token: str) -> str:
     if not any(c.isdigit() for c in token):
         return token
@@ -165,6 +169,8 @@ def split_words(token: str) -> list[str]:
     generated = _GENERATED_CLASS.match(token)
     if generated is not None:
         token = token[generated.end():]
+    if _FLAG_CLASS.fullmatch(token.lower()):
+        return []
     token = _without_hashes(token)
     parts: list[str] = []
     current: list[str] = []
