@@ -696,3 +696,15 @@ def test_own_and_sign_up_form_links_are_promos(link: str) -> None:
 ])
 def test_captioned_figures_tables_and_flags_are_not_ads(markup: str) -> None:
     assert check("PC301", post(f"<p>Text.</p>{markup}")) == []
+
+
+@pytest.mark.parametrize("markup", [
+    '<ul><li id="interstitial-cystitis">Interstitial cystitis: a chronic bladder condition.</li></ul>',
+    '<ol class="timeline"><li id="410-ad">410 AD: the Visigoths sack Rome.</li></ol>',
+])
+def test_entries_named_after_their_first_words_are_not_ads(markup: str) -> None:
+    assert check("PC301", post(f"<p>Text.</p>{markup}")) == []
+
+
+def test_a_label_repeating_its_id_is_still_an_ad() -> None:
+    assert [c for c, _, _ in check("PC301", post('<p>Text.</p><div id="ad-slot">Ad slot</div>'))] == ["PC301"]

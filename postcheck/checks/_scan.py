@@ -297,7 +297,11 @@ def _heading_anchor(el: etree._Element, name: str, ident: str) -> bool:
     first = next((c for c in el if isinstance(c.tag, str)), None)
     if first is not None and first.tag.lower() in _HEADINGS:
         return _slug_of(_text_of(first), ident)
-    return False
+    # an entry named after the words it starts with (an A-Z list's <li id="interstitial-cystitis">
+    # Interstitial cystitis: …), when more text follows them: not a label that only repeats its id
+    words = _WORD.findall(_text_of(el).casefold())
+    parts = _WORD.findall(unquote(ident).casefold())
+    return len(parts) >= 2 and len(words) > len(parts) and words[:len(parts)] == parts
 
 
 def _slug_of(text: str, ident: str) -> bool:
