@@ -18,7 +18,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -111,11 +111,18 @@ class SiteProfile(DataModel):
         description="the hosts (and their subdomains) whose URL dates follow `timezone`; empty: all of them",
     )
     url_date_patterns: list[UrlDatePattern] = Field(default_factory=list, alias="url-date-patterns")
+    url_date_lead_days: int = Field(
+        default=0,
+        ge=0,
+        alias="url-date-lead-days",
+        description="how many days after the post a URL's date may be on purpose (a print issue's date)",
+    )
     title_suffixes: list[str] = Field(default_factory=list, alias="title-suffixes")
-    generic_url_dates: bool = Field(
+    generic_url_dates: bool | Literal["month"] = Field(
         default=True,
         alias="generic-url-dates",
-        description="also read URL dates with the generic patterns (false when ids look like dates)",
+        description='also read URL dates with the generic patterns (false when ids look like dates; "month" '
+                    "to read only a /YYYY/MM/ folder, when slugs hold other dates)",
     )
     examples: dict[str, list[str]] = Field(
         default_factory=dict,

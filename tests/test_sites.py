@@ -162,3 +162,24 @@ def test_nytimes_url_dates_are_read_in_the_editions_own_calendar() -> None:
     assert check("PC105", post("https://www.nytimes.com/2024/05/15/nyregion/columbia.html")) == []
     # the Chinese edition's URL days are Beijing's: two days off
     assert [c for c, _, _ in check("PC105", post("https://cn.nytimes.com/world/20240515/columbia/"))] == ["PC105"]
+
+
+def _pc105(author: str, date: str, url: str) -> list[str]:
+    from tests.helpers import check
+
+    text = f"---\ntitle: T\ndate: {date}\nauthor: {author}\nfrom: {url}\n---\n<p>x</p>\n"
+    return [c for c, _, _ in check("PC105", text)]
+
+
+def test_a_print_issue_date_two_days_ahead_is_the_economists_habit() -> None:
+    # online on Thursday, dated Saturday's issue; three days ahead is still reported
+    assert _pc105("The Economist", "2024-02-29T20:45:12Z", "https://www.economist.com/x/2024/03/02/slug") == []
+    assert _pc105("The Economist", "2020-12-16T17:09:58Z", "https://www.economist.com/x/2020/12/19/slug") == ["PC105"]
+    # an earlier URL date is not a print issue's
+    assert _pc105("The Economist", "2024-03-02T10:00:00Z", "https://www.economist.com/x/2024/02/28/slug") == ["PC105"]
+
+
+def test_blogger_slugs_made_of_a_titles_digits_are_not_dates() -> None:
+    url = "https://wqw2010.blogspot.com/2023/12/20231215.html"
+    assert _pc105("维权网", "2023-12-08T10:00:00+08:00", url) == []
+    assert _pc105("维权网", "2024-01-08T10:00:00+08:00", url) == ["PC105"]  # the month folder still counts

@@ -172,7 +172,7 @@ class UrlDate(NamedTuple):
 @dataclass(frozen=True)
 class _CompiledSite:
     patterns: tuple[re.Pattern[str], ...]
-    generic: bool
+    generic: bool | Literal["month"]
 
 
 # Each part a whole path segment: "/2020/08/29.html" or "/2021/01/8名" are a month and a slug.
@@ -303,7 +303,7 @@ def url_date(url: str, near: date, site: SiteProfile | None, data: RuleData,
     path = unquote_path(raw_path)
     if len(path) > _MAX_PATH:
         path = path[:_MAX_PATH]
-    generic = True
+    generic: bool | Literal["month"] = True
     if site is not None:
         compiled = data.derived("dates:site-patterns", _compile_sites).get(id(site))
         if compiled is not None:
@@ -315,4 +315,6 @@ def url_date(url: str, near: date, site: SiteProfile | None, data: RuleData,
                         return found
     if not generic or _FOUR_DIGITS.search(path) is None:
         return None
+    if generic == "month":
+        return _generic_month(path)
     return _first_generic(path, near) or _generic_month(path)
