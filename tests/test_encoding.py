@@ -192,3 +192,13 @@ def test_chinese_utf8_read_as_gbk() -> None:
     assert [(f.code, f.line) for f in found] == [("PC501", 6)] and "UTF-8 read as GBK" in found[0].message
     # one such rare character alone is no evidence (涓涓 and the like are real words)
     assert check("PC501", post("<p>溪水涓涓，鈥字少见。</p>\n")) == []
+
+
+def test_a_line_explaining_escaping_is_not_double_escaped() -> None:
+    body = "<p>它会把 &lt; 转义为 &amp;lt;，但没有转义引号。</p>\n<p>Tom &amp;amp; Jerry</p>\n"
+    assert [(c, line) for c, line, _ in check("PC503", post(body))] == [("PC503", 7)]
+
+
+def test_the_word_for_mojibake_in_quotes_is_a_topic() -> None:
+    body = "<p>“锟斤拷”为何二十年后仍在出现？「锟斤拷」是乱码的代名词。</p>\n<p>坏掉的文字锟斤拷出现在这里。</p>\n"
+    assert [(c, line) for c, line, _ in check("PC501", post(body))] == [("PC501", 7)]

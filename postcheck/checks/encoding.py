@@ -133,6 +133,11 @@ def _is_bad(window: str) -> bool:
 _GBK_MARKER = re.compile("[锛銆鈥鐨鏄鍦]")
 
 
+# "“锟斤拷”" in quotes names the phenomenon (an article about it), it is not one.
+_OPENING_QUOTES = frozenset("“「『《\"'‘")
+_CLOSING_QUOTES = frozenset("”」』》\"'’")
+
+
 def _gbk_hits(post: ParsedPost) -> list[tuple[int, int, str]]:
     text = post.text
     found = [(m.start(), m.end()) for m in _GBK_MARKER.finditer(text)]
@@ -188,7 +193,8 @@ def _mojibake_hits(text: str, start: int) -> Iterator[tuple[int, int, str]]:
         if kind == 1:
             yield a, b, "U+FFFD replacement character (bytes lost in a bad decode)"
         elif kind == 2:
-            yield a, b, "'锟斤拷' (U+FFFD bytes decoded as GBK)"
+            if not (a > 0 and text[a - 1] in _OPENING_QUOTES and b < len(text) and text[b] in _CLOSING_QUOTES):
+                yield a, b, "'锟斤拷' (U+FFFD bytes decoded as GBK)"
         elif budget > 0 and not _capital_then_lower(text, a, b):
             budget -= 1
             window = text[max(start, a - _WINDOW) : b + _WINDOW]
@@ -333,6 +339,25 @@ def invisible_characters(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pr
 
 # -- PC503 ---------------------------------------------------------------------------------
 
+
+def _not_explained(text: str, group: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The occurrences not shown next to the entity escaped once: "it turns &lt; into
+    &amp;lt;" explains escaping, where a page escaped twice has only the latter. (Not for
+    &amp;amp;: a twice-escaped query string holds single &amp; nearby.)"""
+    kept = []
+    for a, b in group:
+        single = "&" + text[a + 5:b]
+        if single == "&amp;":
+            kept.append((a, b))
+            continue
+        near = _DOUBLE_ESCAPED.sub("\0", text[max(0, a - _EXPLAINED_WITHIN):b + _EXPLAINED_WITHIN])
+        if single not in near:
+            kept.append((a, b))
+    return kept
+
+
+_EXPLAINED_WITHIN = 40
+
 _DOUBLE_ESCAPED = re.compile(
     r"&amp;(?:amp|lt|gt|quot|apos|nbsp|hellip|mdash|ndash|[lr]squo|[lr]dquo|[lr]aquo|middot|copy|reg"
     r"|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});"
@@ -347,7 +372,8 @@ def double_escaped_entity(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[P
     Reports `&amp;` followed by an entity (`amp;`, `lt;`, `gt;`, `quot;`, `apos;`,
     `nbsp;`, common punctuation entities, or a numeric reference) in the body or in
     `title`; one finding per line. Not reported inside `<code>`, `<pre>`, `<kbd>`, `<samp>`
-    and Markdown code fences, where a post about escaping shows such text on purpose.
+    and Markdown code fences, nor next to the entity escaped once ("turns &lt; into
+    &amp;lt;"), where a post about escaping shows such text on purpose.
 
     ## Why is this bad?
     The text was HTML-escaped twice along the pipeline; readers see `&amp;` or
@@ -387,6 +413,9 @@ def double_escaped_entity(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[P
         return
     spans = _outside_code(post, [m.span() for m in _DOUBLE_ESCAPED.finditer(text, body_start)])
     for group in _by_line(post, spans):
+        group = _not_explained(text, group)
+        if not group:
+            continue
         shown = ", ".join(dict.fromkeys(text[a:b] for a, b in group[:5]))
         fix = Fix(applicability="safe", description="unescape once",
                   edits=_edits(text, group, lambda entity: "&" + entity[5:]))
