@@ -77,6 +77,12 @@ def ad_slot(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     its end tag. Malformed start tags such as `<divclass="m-block-ad "…>` are read
     from the raw source.
 
+    Article wording in markup is not an ad: ids a CMS makes of a heading's or an
+    entry's own words (`<h2 id="what-advertising-still-does-well">`), footnote ids,
+    generated hashes (`wp-container-62b5ad4c91e07`, `css-ad1q3z`), atomic CSS, flag
+    icons, captioned figures and tables, and elements holding article-length
+    paragraphs are left alone.
+
     ## Why is this bad?
     Empty ad slots and their labels ("Advertisement", "广告") end up in feeds,
     search indexes and training data as noise, and tell readers the post was scraped.
@@ -114,7 +120,11 @@ def paywall_promo(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     subscription and donation hosts or paths, paywall images, sign-up boxes
     (`o-self-promo`, newsletter boxes) — and sign-up forms (a form or box around an
     e-mail input). Only markup is matched: article text that talks about
-    subscriptions is not a finding.
+    subscriptions is not a finding, nor are links to one article (a newsletter's post
+    cited in a sentence), links to another site than the post's source (documentation
+    on subscriptions, a charity's donate page) unless to a sign-up form, links within
+    the page, heading anchors, and charts or tables about donations or members that
+    offer nothing to click.
 
     ## Why is this bad?
     The promo belongs to the site, not to the article; republished, it advertises
