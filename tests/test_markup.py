@@ -708,3 +708,28 @@ def test_entries_named_after_their_first_words_are_not_ads(markup: str) -> None:
 
 def test_a_label_repeating_its_id_is_still_an_ad() -> None:
     assert [c for c, _, _ in check("PC301", post('<p>Text.</p><div id="ad-slot">Ad slot</div>'))] == ["PC301"]
+
+
+@pytest.mark.parametrize("markup", [
+    '<div id="ad8232-wiring"><img src="https://img.example.com/w.jpg" alt="AD8232 breakout wired to an Arduino"></div>',
+    '<div class="film-still ad-astra"><img src="https://img.example.com/s.jpg" alt="Brad Pitt as Roy McBride"></div>',
+    '<p>Built in <span class="date date--ad">AD 62</span>, the temple stood.</p>',
+    '<p><strong class="ad">AD:</strong> We started in 2019.</p>',
+    '<div class="ad-spend-chart"><svg role="img" aria-label="US podcast ad spend, 2015-2024"></svg></div>',
+    '<div id="ad-blocker-usage-chart"><iframe src="https://datawrapper.dwcdn.net/aB1/1/"></iframe></div>',
+    '<ul class="plans"><li class="plan plan--ads">Netflix Standard with ads: $6.99 a month</li></ul>',
+    '<ul class="sponsored-clubs"><li>Arsenal: Emirates</li><li>Chelsea: Infinite Athlete</li></ul>',
+])
+def test_an_ad_word_on_what_readers_read_is_not_an_ad(markup: str) -> None:
+    assert check("PC301", post(f"<p>Text.</p>{markup}")) == []
+
+
+@pytest.mark.parametrize("markup", [
+    '<div class="ad-container"></div>',
+    '<div class="ad-container"><span class="ad-label">Advertisement</span></div>',
+    '<div class="advert"><iframe src="https://tpc.googlesyndication.com/safeframe/1-0-38/html/container.html">'
+    '</iframe></div>',
+    '<div class="ad-box"><a href="https://shop.example.com/?ref=ad"><img src="https://img.example.com/b.jpg"></a></div>',
+])
+def test_ad_slots_labels_and_ad_frames_are_still_ads(markup: str) -> None:
+    assert [c for c, _, _ in check("PC301", post(f"<p>Text.</p>{markup}"))] == ["PC301"]

@@ -192,6 +192,11 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
         if hit is not None and name == "a" and attrs.get("href", "").lstrip().startswith("#"):
             # a link within the page (a table of contents) goes nowhere to sign up
             hit = _hit_without(name, attrs, tbl, _URL_ATTRIBUTE_SET)
+        if hit is not None and hit[0] == "PC301" and hit[2] in _WORD_SIGNATURES and _editorial(el, name, tbl):
+            # an ad word alone is weak evidence: an element that holds what readers read
+            # (a labelled span, list items, a described picture, a chart, a non-ad frame)
+            # is the article's, whatever its class says (ad-astra, AD8232, date--ad)
+            hit = None
         if hit is not None and hit[0] == "PC301" and name not in _NOT_CONTAINERS and _captioned(el):
             # a captioned figure or a table is editorial (a figure of an MPU-6050 sensor, a
             # table of bills senators sponsored): ads carry no captions
@@ -274,6 +279,56 @@ def _presents_data(el: etree._Element) -> bool:
         else:
             found_data = True
     return found_data
+
+
+# Signatures that match a word of a class or id: weak evidence on their own.
+_WORD_SIGNATURES = frozenset({"ad-word"})
+_INLINE_TEXT = frozenset({"span", "strong", "em", "b", "i", "small", "label", "cite", "abbr", "time", "a", "sup",
+                          "sub", "li", "dt", "dd", "td", "th", "caption"})
+_LISTS = frozenset({"ul", "ol", "dl", "table", "tbody"})
+# An ad's label ("Story continues below advertisement") is shorter than this.
+_LABEL_CHARS = 40
+_DESCRIBED = 15  # characters of alt text that describe a picture
+
+
+def _editorial(el: etree._Element, name: str, tbl: dict[str, SignatureTable]) -> bool:
+    """Does the element hold content a reader reads, rather than an ad's slot or label?"""
+    text = "".join(_visible_text_of(el).split())
+    if name in _INLINE_TEXT and text:
+        return True
+    if name in _LISTS and len(text) >= _DESCRIBED:
+        return True
+    if len(text) >= _LABEL_CHARS:
+        return True
+    ads = tbl.get("PC301")
+    for inner in el.iter("svg", "img", "iframe", "video", "audio"):
+        if inner.tag in ("video", "audio"):
+            return True
+        if inner.tag == "svg":
+            # a chart says what it shows; an icon (a button's arrow) does not
+            if inner.get("aria-label") or next(inner.iter("title", "desc"), None) is not None:
+                return True
+            continue
+        if inner.tag == "img" and len((inner.get("alt") or "").strip()) >= _DESCRIBED:
+            return True
+        if inner.tag == "iframe":
+            src = inner.get("src") or ""
+            if src and (ads is None or ads.match_url(src, "iframe") is None):
+                return True
+    return False
+
+
+def _visible_text_of(el: etree._Element) -> str:
+    """The element's text without that of scripts and styles (an icon's <style> is no text)."""
+    if next(el.iter("style", "script"), None) is None:
+        return _text_of(el)
+    parts = []
+    for node in el.iter():
+        if isinstance(node.tag, str) and node.tag not in ("style", "script") and node.text:
+            parts.append(node.text)
+        if node is not el and node.tail:
+            parts.append(node.tail)
+    return "".join(parts)
 
 
 def _captioned(el: etree._Element) -> bool:
