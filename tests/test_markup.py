@@ -733,3 +733,17 @@ def test_an_ad_word_on_what_readers_read_is_not_an_ad(markup: str) -> None:
 ])
 def test_ad_slots_labels_and_ad_frames_are_still_ads(markup: str) -> None:
     assert [c for c, _, _ in check("PC301", post(f"<p>Text.</p>{markup}"))] == ["PC301"]
+
+
+@pytest.mark.parametrize("markup", [
+    '<ul class="membership-prices"><li>Adult: £90 a year</li><li>Joint: £140 a year</li></ul>',
+    '<div class="breach-checker"><input type="email" placeholder="Your e-mail"><button type="button">Check</button></div>',
+    '<p>Read <a href="https://www.example.com/newsletters/1923-summer.pdf">the summer 1923 issue</a>.</p>',
+])
+def test_lists_checkers_and_documents_are_not_promos(markup: str) -> None:
+    assert check("PC302", post(f"<p>Text.</p>{markup}")) == []
+
+
+def test_a_smaller_rendition_is_not_a_placeholder() -> None:
+    text = post('<img src="https://img.example.com/pixel-8.jpg" data-src="https://img.example.com/pixel-8-2400w.jpg">')
+    assert check("PC305", text) == []

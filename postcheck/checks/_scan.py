@@ -230,7 +230,7 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
                     matches[el] = ("PC302", sig, sig.name)
         elif todo & _SIGNUP:
             box = _signup_box(el)
-            if box is not None and box not in matches:
+            if box is not None and box not in matches and (box.tag == "form" or _can_submit(box)):
                 matches[box] = ("PC302", None, "sign-up form")
                 resort = True
     if matches:
@@ -269,8 +269,9 @@ _DATA_TAGS = ("table", "svg", "canvas", "figure", "iframe", "img", "picture")
 
 
 def _presents_data(el: etree._Element) -> bool:
-    """Does the element show a table, chart or picture and offer nothing to click or fill in?"""
-    found_data = False
+    """Does the element show a table, chart, picture or list and offer nothing to click or
+    fill in (membership prices, donation steps, a ranking of app downloads)?"""
+    found_data = el.tag in ("ul", "ol", "dl") and bool(_text_of(el).strip())
     for inner in el.iter(*_DATA_TAGS, *_CALLS_TO_ACTION):
         tag = inner.tag
         if tag in _CALLS_TO_ACTION:
@@ -391,6 +392,8 @@ def _cites_an_article(url: str) -> bool:
         return False
     if _DATED_PATH.search(path) or (len(segments) == 2 and segments[0] == "p"):  # Substack, Ghost: /p/<slug>
         return True
+    if segments[-1].endswith((".pdf", ".doc", ".docx", ".epub")):
+        return True  # a document (a newsletter's 1923 issue), not a sign-up page
     last = segments[-1]
     words = _SLUG_WORD.findall(last.rsplit(".", 1)[0] if last.endswith((".html", ".htm", ".php", ".shtml")) else last)
     return len(words) >= 4 and ("-" in last or "_" in last) and _SIGNUP_WORDS.isdisjoint(words)
@@ -439,6 +442,16 @@ def _is_signup_input(attrs: dict[str, str]) -> bool:
         return False
     hints = " ".join(attrs.get(k, "") for k in ("name", "placeholder", "aria-label", "class", "id")).lower()
     return any(w in hints for w in ("mail", "信箱", "邮箱", "郵箱", "電郵", "电邮", "newsletter", "epaper"))
+
+
+def _can_submit(box: etree._Element) -> bool:
+    """Can the box send what is typed (a submit button, an image input, a link)? A breach
+    checker's e-mail field with a script's type="button" signs no one up."""
+    for inner in box.iter("button", "input", "a"):
+        kind = (inner.get("type") or "").strip().lower()
+        if inner.tag == "a" or (inner.tag == "button" and kind in ("", "submit")) or kind in ("submit", "image"):
+            return True
+    return False
 
 
 def _signup_box(el: etree._Element) -> etree._Element | None:

@@ -440,6 +440,9 @@ def _placeholder(src: str, real: str) -> bool:
         return False
     name = url_parts(value)[3].rsplit("/", 1)[-1]
     words = [w for w in _NAME_WORD.findall(name) if not w.isdigit()]
+    real_words = [w for w in _NAME_WORD.findall(url_parts(real)[3].rsplit("/", 1)[-1]) if not w.isdigit()]
+    if words and real_words and words[0] == real_words[0]:
+        return False  # a smaller rendition of the same picture (pixel-8.jpg for pixel-8-2400w.jpg)
     return bool(words) and all(w in _PLACEHOLDER_WORDS for w in words) and not _PLACEHOLDER_STRONG.isdisjoint(words)
 
 
