@@ -737,7 +737,8 @@ def test_ad_slots_labels_and_ad_frames_are_still_ads(markup: str) -> None:
 
 @pytest.mark.parametrize("markup", [
     '<ul class="membership-prices"><li>Adult: £90 a year</li><li>Joint: £140 a year</li></ul>',
-    '<div class="breach-checker"><input type="email" placeholder="Your e-mail"><button type="button">Check</button></div>',
+    '<div class="breach-checker"><input type="email" placeholder="Your e-mail">'
+    '<button type="button">Check</button></div>',
     '<p>Read <a href="https://www.example.com/newsletters/1923-summer.pdf">the summer 1923 issue</a>.</p>',
 ])
 def test_lists_checkers_and_documents_are_not_promos(markup: str) -> None:
