@@ -28,7 +28,9 @@ T = TypeVar("T")
 
 ALWAYS_EXCLUDED = frozenset(
     {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".postcheck_cache", ".tox",
-     ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+     ".mypy_cache", ".pytest_cache", ".ruff_cache",
+     # Jekyll's templates and built site: HTML without front matter, never a post
+     "_layouts", "_includes", "_site", "_sass"}
 )
 
 
