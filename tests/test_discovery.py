@@ -76,7 +76,8 @@ def test_gitignore_is_respected(here: Path) -> None:
 
 
 def test_tool_folders_are_skipped(here: Path) -> None:
-    for folder in (".git", ".venv", "node_modules", "__pycache__", ".postcheck_cache", "_layouts", "_includes", "_site"):
+    for folder in (".git", ".venv", "node_modules", "__pycache__", ".postcheck_cache",
+                   "_layouts", "_includes", "_site"):
         touch(here / folder / "a.md")
     touch(here / "ok.md")
     assert found(["."]) == ["ok.md"]
