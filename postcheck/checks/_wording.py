@@ -1,0 +1,205 @@
+"""What in an article's markup is article wording, not an ad or a promo.
+
+A class, id or link can match an ad or promo signature and still belong to the article:
+an anchor a CMS made of a heading's words, a footnote's id, a chart about donations, a
+link to another site's page on subscriptions. The markup scan (:mod:`._scan`) asks these
+questions about an element that matched, and drops the match when the answer is yes.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+from lxml import etree
+
+from ..parse import ParsedPost
+from ._signatures import SignatureTable, url_parts
+
+__all__ = [
+    "CALLS_TO_ACTION", "FOOTNOTE_ID", "NOT_CONTAINERS", "WORD_SIGNATURES", "captioned", "cites_an_article",
+    "editorial", "heading_anchor", "off_site", "presents_data",
+]
+
+
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_WORD = re.compile(r"[^\W_]+")  # a run of letters or digits, any script
+# What heading-anchor generators put around the slug: WordPress "h-…", a number for repeats.
+_ANCHOR_PREFIXES = frozenset({"h", "toc", "heading", "section"})
+
+
+# Footnote ids (kramdown fn:/fnref:, pandoc fn1/fnref1, Wikipedia cite_note-): named after
+# the note, whatever it is about.
+FOOTNOTE_ID = re.compile(r"(?:fn|fnref|footnote|cite_note|cite_ref)[-:_0-9]", re.IGNORECASE)
+
+
+CALLS_TO_ACTION = frozenset({"a", "button", "form", "input"})
+# matched for what they link to or show (a promo image's path), not for what they hold
+NOT_CONTAINERS = CALLS_TO_ACTION | {"img", "iframe", "picture"}
+_DATA_TAGS = ("table", "svg", "canvas", "figure", "iframe", "img", "picture")
+
+
+def presents_data(el: etree._Element) -> bool:
+    """Does the element show a table, chart, picture or list and offer nothing to click or
+    fill in (membership prices, donation steps, a ranking of app downloads)?"""
+    found_data = el.tag in ("ul", "ol", "dl") and bool(_text_of(el).strip())
+    for inner in el.iter(*_DATA_TAGS, *CALLS_TO_ACTION):
+        tag = inner.tag
+        if tag in CALLS_TO_ACTION:
+            if tag != "a" or inner.get("href"):
+                return False
+        else:
+            found_data = True
+    return found_data
+
+
+# Signatures that match a word of a class or id: weak evidence on their own.
+WORD_SIGNATURES = frozenset({"ad-word"})
+_INLINE_TEXT = frozenset({"span", "strong", "em", "b", "i", "small", "label", "cite", "abbr", "time", "a", "sup",
+                          "sub", "li", "dt", "dd", "td", "th", "caption"})
+_LISTS = frozenset({"ul", "ol", "dl", "table", "tbody"})
+# An ad's label ("Story continues below advertisement") is shorter than this.
+_LABEL_CHARS = 40
+_DESCRIBED = 15  # characters of alt text that describe a picture
+
+
+def editorial(el: etree._Element, name: str, tbl: dict[str, SignatureTable]) -> bool:
+    """Does the element hold content a reader reads, rather than an ad's slot or label?"""
+    text = "".join(_visible_text_of(el).split())
+    if name in _INLINE_TEXT and text:
+        return True
+    if name in _LISTS and len(text) >= _DESCRIBED:
+        return True
+    if len(text) >= _LABEL_CHARS:
+        return True
+    ads = tbl.get("PC301")
+    for inner in el.iter("svg", "img", "iframe", "video", "audio"):
+        if inner.tag in ("video", "audio"):
+            return True
+        if inner.tag == "svg":
+            # a chart says what it shows; an icon (a button's arrow) does not
+            if inner.get("aria-label") or next(inner.iter("title", "desc"), None) is not None:
+                return True
+            continue
+        if inner.tag == "img" and len((inner.get("alt") or "").strip()) >= _DESCRIBED:
+            return True
+        if inner.tag == "iframe":
+            src = inner.get("src") or ""
+            if src and (ads is None or ads.match_url(src, "iframe") is None):
+                return True
+    return False
+
+
+def _visible_text_of(el: etree._Element) -> str:
+    """The element's text without that of scripts and styles (an icon's <style> is no text)."""
+    if next(el.iter("style", "script"), None) is None:
+        return _text_of(el)
+    parts = []
+    for node in el.iter():
+        if isinstance(node.tag, str) and node.tag not in ("style", "script") and node.text:
+            parts.append(node.text)
+        if node is not el and node.tail:
+            parts.append(node.tail)
+    return "".join(parts)
+
+
+def captioned(el: etree._Element) -> bool:
+    """Is the element a table, or does it hold a caption or a table?"""
+    return el.tag == "table" or next(el.iter("figcaption", "caption", "table"), None) is not None
+
+
+def _text_of(el: etree._Element) -> str:
+    return "".join(t for t in el.itertext() if isinstance(t, str))
+
+
+def heading_anchor(el: etree._Element, name: str, ident: str) -> bool:
+    """Is ``ident`` the anchor a CMS or converter makes of a heading's text: on the heading
+    itself (Ghost, WordPress, kramdown, Hugo), on an anchor inside it (WordPress tables of
+    contents), or on the section it opens (Quarto, pandoc)?"""
+    if name in _HEADINGS:
+        return _slug_of(_text_of(el), ident)
+    parent = el.getparent()
+    if parent is not None and isinstance(parent.tag, str) and parent.tag.lower() in _HEADINGS:
+        return _slug_of(_text_of(parent), ident)
+    first = next((c for c in el if isinstance(c.tag, str)), None)
+    if first is not None and first.tag.lower() in _HEADINGS:
+        return _slug_of(_text_of(first), ident)
+    # an entry named after the words it starts with (an A-Z list's <li id="interstitial-cystitis">
+    # Interstitial cystitis: …), when more text follows them: not a label that only repeats its id
+    words = _WORD.findall(_text_of(el).casefold())
+    parts = _WORD.findall(unquote(ident).casefold())
+    return len(parts) >= 2 and len(words) > len(parts) and words[:len(parts)] == parts
+
+
+def _slug_of(text: str, ident: str) -> bool:
+    """Is ``ident`` a slug of ``text``: its letters and digits, lower-cased, joined (any
+    punctuation dropped: "Netflix’s" gives netflixs), maybe cut short after three words,
+    with a WordPress "h-" or a repeat number around it?"""
+    words = _WORD.findall(text.casefold())
+    parts = _WORD.findall(unquote(ident).casefold())
+    if not words or not parts:
+        return False
+    if len(parts) > 1 and parts[0] in _ANCHOR_PREFIXES and "".join(parts[1:]).startswith(words[0]):
+        parts = parts[1:]
+    if len(parts) > 1 and parts[-1].isdigit() and not words[-1].isdigit():
+        parts = parts[:-1]
+    slug, full = "".join(parts), "".join(words)
+    return slug == full or (len(parts) >= 3 and full.startswith(slug))
+
+
+_SLUG_WORD = re.compile(r"[a-z0-9]+")
+_DATED_PATH = re.compile(r"/(?:19|20)\d\d/(?:0?[1-9]|1[0-2])/")
+# Words of a sign-up page's slug ("sign-up-for-the-morning-briefing"), never of an article's.
+_SIGNUP_WORDS = frozenset({"subscribe", "signup", "sign", "join", "donate", "register", "offer"})
+
+
+def cites_an_article(url: str) -> bool:
+    """Does a link point at one article: a dated path, or a last path segment that is a
+    slug of four or more words (``/p/local-news-cannot-survive-on-subscriptions-alone``)?"""
+    if not url:
+        return False
+    _, segments, _, path = url_parts(url)
+    if not segments:
+        return False
+    if _DATED_PATH.search(path) or (len(segments) == 2 and segments[0] == "p"):  # Substack, Ghost: /p/<slug>
+        return True
+    if segments[-1].endswith((".pdf", ".doc", ".docx", ".epub")):
+        return True  # a document (a newsletter's 1923 issue), not a sign-up page
+    last = segments[-1]
+    words = _SLUG_WORD.findall(last.rsplit(".", 1)[0] if last.endswith((".html", ".htm", ".php", ".shtml")) else last)
+    return len(words) >= 4 and ("-" in last or "_" in last) and _SIGNUP_WORDS.isdisjoint(words)
+
+
+_SIGNUP_PAGES = frozenset({"subscribe", "signup", "sign-up", "newsletter-signup", "join"})
+# Labels that say nothing about whose site a host is.
+_GENERIC_LABELS = frozenset({"www", "m", "mobile", "amp", "com", "net", "org", "edu", "gov", "co", "info", "news"})
+
+
+def _site_labels(host: str) -> set[str]:
+    return {label for label in host.split(".") if len(label) > 2 and label not in _GENERIC_LABELS}
+
+
+def off_site(url: str, post: ParsedPost, promos: SignatureTable | None) -> bool:
+    """Is a link matched by its promo host, path or text on another site than the post's
+    source? The outlet's own sign-up page (economist.com/intelligenceoffer on an Economist
+    post, donate.epochtimes.com) is its promo; a charity's donate page, a documentation
+    page on subscriptions or another writer's newsletter cited in the article is not.
+    Hosts a signature names outright and sign-up forms (``/subscribe``) are promos
+    wherever they are."""
+    if promos is None or not url:
+        return False
+    source = post.source_url
+    if not source:
+        return False  # nothing to compare with: the signatures decide
+    host, segments, _, _ = url_parts(url)
+    if not host:
+        return False  # a relative link stays on the outlet's site
+    if segments and segments[0] in _SIGNUP_PAGES:
+        return False  # a sign-up form itself (a Mailchimp list's /subscribe) is a promo on any host
+    probe = host
+    while probe:
+        if probe in promos.hosts:
+            return False
+        probe = probe.partition(".")[2]
+    own = _site_labels(url_parts(source)[0])
+    return bool(own) and own.isdisjoint(_site_labels(host))
