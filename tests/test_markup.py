@@ -748,3 +748,27 @@ def test_lists_checkers_and_documents_are_not_promos(markup: str) -> None:
 def test_a_smaller_rendition_is_not_a_placeholder() -> None:
     text = post('<img src="https://img.example.com/pixel-8.jpg" data-src="https://img.example.com/pixel-8-2400w.jpg">')
     assert check("PC305", text) == []
+
+
+def test_min_width_zero_is_not_a_pixel_size() -> None:
+    photo = ('<img src="https://img.example.com/regatta.jpg" style="min-width:0;min-height:0;width:50%;height:auto" '
+             'alt="Regatta">')
+    assert check("PC303", post(f"<p>Text.</p>{photo}")) == []
+    pixel = '<img src="https://t.example.com/p.gif" style="width:1px;height:1px;border:0">'
+    assert [c for c, _, _ in check("PC303", post(f"<p>Text.</p>{pixel}"))] == ["PC303"]
+
+
+@pytest.mark.parametrize("markup", [
+    '<p>In <a href="https://www.example.de/newsletter/morgenlage/2025-03-14">Friday\'s briefing</a> we said so.</p>',
+    '<figure><div id="ad-spend-chart" data-chart="bars"></div><figcaption>Ad spending by channel</figcaption></figure>',
+    '<form action="/callouts/floods"><input type="email" name="email"><textarea name="story"></textarea>'
+    '<button>Send</button></form>',
+])
+def test_issues_captioned_charts_and_call_outs_are_not_ads_or_promos(markup: str) -> None:
+    assert check(["PC301", "PC302"], post(f"<p>Text.</p>{markup}")) == []
+
+
+def test_the_same_picture_named_longer_is_not_a_placeholder() -> None:
+    text = post('<img src="https://img.example.com/pixel-9-white.jpg" '
+                'data-original="https://img.example.com/original/google-pixel-9-white-full.jpg" width="1200">')
+    assert check("PC305", text) == []

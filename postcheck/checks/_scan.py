@@ -239,7 +239,7 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
                     matches[el] = ("PC302", sig, sig.name)
         elif todo & _SIGNUP:
             box = _signup_box(el)
-            if box is not None and box not in matches and (box.tag == "form" or _can_submit(box)):
+            if box is not None and box not in matches and _can_submit(box):
                 matches[box] = ("PC302", None, "sign-up form")
                 resort = True
     if matches:
@@ -272,7 +272,12 @@ def _is_signup_input(attrs: dict[str, str]) -> bool:
 
 def _can_submit(box: etree._Element) -> bool:
     """Can the box send what is typed (a submit button, an image input, a link)? A breach
-    checker's e-mail field with a script's type="button" signs no one up."""
+    checker's e-mail field with a script's type="button" signs no one up, and a form with
+    a text area asks readers for their story, not for a subscription."""
+    if next(box.iter("textarea"), None) is not None:
+        return False
+    if box.tag == "form":
+        return True  # Enter submits a form, with or without a button
     for inner in box.iter("button", "input", "a"):
         kind = (inner.get("type") or "").strip().lower()
         if inner.tag == "a" or (inner.tag == "button" and kind in ("", "submit")) or kind in ("submit", "image"):

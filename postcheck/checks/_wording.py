@@ -105,7 +105,10 @@ def _visible_text_of(el: etree._Element) -> str:
 
 def captioned(el: etree._Element) -> bool:
     """Is the element a table, or does it hold a caption or a table?"""
-    return el.tag == "table" or next(el.iter("figcaption", "caption", "table"), None) is not None
+    if el.tag == "table" or next(el.iter("figcaption", "caption", "table"), None) is not None:
+        return True
+    figure = next(el.iterancestors("figure"), None)  # a chart's container inside a captioned figure
+    return figure is not None and next(figure.iter("figcaption"), None) is not None
 
 
 def _text_of(el: etree._Element) -> str:
@@ -149,6 +152,7 @@ def _slug_of(text: str, ident: str) -> bool:
 
 _SLUG_WORD = re.compile(r"[a-z0-9]+")
 _DATED_PATH = re.compile(r"/(?:19|20)\d\d/(?:0?[1-9]|1[0-2])/")
+_ISO_DAY = re.compile(r"(?:19|20)\d\d-\d\d-\d\d")
 # Words of a sign-up page's slug ("sign-up-for-the-morning-briefing"), never of an article's.
 _SIGNUP_WORDS = frozenset({"subscribe", "signup", "sign", "join", "donate", "register", "offer"})
 
@@ -163,6 +167,8 @@ def cites_an_article(url: str) -> bool:
         return False
     if _DATED_PATH.search(path) or (len(segments) == 2 and segments[0] == "p"):  # Substack, Ghost: /p/<slug>
         return True
+    if _ISO_DAY.fullmatch(segments[-1].rsplit(".", 1)[0]):
+        return True  # one issue of a newsletter (/newsletter/morgenlage/2025-03-14)
     if segments[-1].endswith((".pdf", ".doc", ".docx", ".epub")):
         return True  # a document (a newsletter's 1923 issue), not a sign-up page
     last = segments[-1]

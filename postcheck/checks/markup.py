@@ -237,12 +237,19 @@ def tracking_pixel(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]
             yield Problem(start, end, f"tracking attribute {listed} on <{item.tag}>", fix=fix)
 
 
+_STYLE_SIZE = re.compile(r"(?:^|;)(width|height):([0-9.]+(?:px)?)(?=;|$|!)")
+_PIXEL_SIZES = frozenset({"0", "0px", "1px", "0.0", "1"})
+
+
 def _is_pixel(attrs: dict[str, str], table: Any) -> bool:
     if _dimension(attrs.get("width")) in (0, 1) and _dimension(attrs.get("height")) in (0, 1):
         return True
     style = attrs.get("style", "").replace(" ", "").lower()
-    if ("width:1px" in style or "width:0" in style) and ("height:1px" in style or "height:0" in style):
-        return True
+    if "width" in style and "height" in style:
+        # the width and height properties themselves, not min-width:0 or max-height:0
+        sizes = {m.group(1): m.group(2) for m in _STYLE_SIZE.finditer(style)}
+        if sizes.get("width") in _PIXEL_SIZES and sizes.get("height") in _PIXEL_SIZES:
+            return True
     src = attrs.get("src", "")
     return bool(table is not None and src and table.url_may_match(src)
                 and table.match_url(src, "img", paths=False) is not None)
@@ -441,8 +448,8 @@ def _placeholder(src: str, real: str) -> bool:
     name = url_parts(value)[3].rsplit("/", 1)[-1]
     words = [w for w in _NAME_WORD.findall(name) if not w.isdigit()]
     real_words = [w for w in _NAME_WORD.findall(url_parts(real)[3].rsplit("/", 1)[-1]) if not w.isdigit()]
-    if words and real_words and words[0] == real_words[0]:
-        return False  # a smaller rendition of the same picture (pixel-8.jpg for pixel-8-2400w.jpg)
+    if words and real_words and (words[0] == real_words[0] or set(words) <= set(real_words)):
+        return False  # another rendition of the same picture (pixel-8.jpg for pixel-8-2400w.jpg)
     return bool(words) and all(w in _PLACEHOLDER_WORDS for w in words) and not _PLACEHOLDER_STRONG.isdisjoint(words)
 
 
