@@ -772,3 +772,15 @@ def test_the_same_picture_named_longer_is_not_a_placeholder() -> None:
     text = post('<img src="https://img.example.com/pixel-9-white.jpg" '
                 'data-original="https://img.example.com/original/google-pixel-9-white-full.jpg" width="1200">')
     assert check("PC305", text) == []
+
+
+@pytest.mark.parametrize("markup", [
+    '<ul class="legend"><li class="partei-cdu"><span></span>CDU</li><li class="partei-spd"><span></span>SPD</li></ul>',
+    '<label class="switch"><input type="checkbox"><span></span></label>',
+])
+def test_swatches_and_toggle_knobs_are_not_empty_leftovers(markup: str) -> None:
+    assert check("PC306", post(f"<p>Text.</p>{markup}")) == []
+
+
+def test_an_empty_span_between_blocks_is_still_empty() -> None:
+    assert [c for c, _, _ in check("PC306", post("<p>Text.</p><div><span></span></div><p>More.</p>"))] == ["PC306"]

@@ -153,9 +153,19 @@ def find_empty_roots(walk: Walk, maybe: list[etree._Element], result: Scan) -> N
         parent = el.getparent()
         if parent is None or parent in empty or _article_root(el):
             continue  # an empty article is PC006's business
+        parent_tag = parent.tag.lower() if isinstance(parent.tag, str) else ""
+        if el.tag.lower() in EMPTY_INLINE and (parent_tag in _DRAWN_BY_CSS or (
+                parent_tag == "li" and el.getprevious() is None and not (parent.text or "").strip()
+                and (el.tail or "").strip())):
+            # a legend's swatch before its label (<li><span></span>CDU</li>), a toggle's knob
+            # (<label><input><span></span></label>): drawn by CSS where they stand
+            continue
         item = walk.item(el)
         assert item is not None
         result.empty_roots.append(item)
+
+
+_DRAWN_BY_CSS = frozenset({"label", "button"})
 
 
 def _article_root(el: etree._Element) -> bool:

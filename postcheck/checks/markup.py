@@ -495,7 +495,8 @@ def empty_container(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem
     outermost. The element must be closed by its own end tag in the source (an
     element the parser closed early, like a `<p>` before a `<div>`, is not empty in
     the source). `&nbsp;` and other typed spaces count as content: an author's spacer
-    paragraph is not a leftover.
+    paragraph is not a leftover, nor is a span CSS draws where it stands (a legend's
+    swatch opening a list item, a toggle's knob in a label).
 
     ## Why is this bad?
     Harmless to readers but noise for diffs, word counts and later cleanup; often a
