@@ -784,3 +784,10 @@ def test_swatches_and_toggle_knobs_are_not_empty_leftovers(markup: str) -> None:
 
 def test_an_empty_span_between_blocks_is_still_empty() -> None:
     assert [c for c, _, _ in check("PC306", post("<p>Text.</p><div><span></span></div><p>More.</p>"))] == ["PC306"]
+
+
+@pytest.mark.parametrize("key", ["data-lazyload", "data-original-src"])
+def test_more_lazy_loading_attributes(key: str) -> None:
+    text = post(f'<img src="https://static.example.com/grey.gif" {key}="https://img.example.com/3.jpg" alt="x">')
+    assert [c for c, _, _ in check("PC305", text)] == ["PC305"]
+    assert 'src="https://img.example.com/3.jpg"' in fixed("PC305", text)

@@ -373,7 +373,8 @@ def _is_javascript_url(value: str | None) -> bool:
     return cleaned.startswith("javascript:")
 
 
-_LAZY_KEYS = ("data-src", "data-original", "data-lazy-src", "data-lazy", "data-echo", "data-url")
+_LAZY_KEYS = ("data-src", "data-original", "data-lazy-src", "data-lazy", "data-echo", "data-url", "data-lazyload",
+              "data-original-src")
 # A placeholder's file name is made of these words only (and numbers: sizes, versions):
 # `blank.gif`, `spacer-1x1.png`, `lazy_placeholder.svg`, `grey.gif`. One of the strong
 # ones must be there; a real photo may well be called `google-pixel-8a-front.jpg` or
