@@ -462,3 +462,9 @@ def test_code_fences_keep_every_finding_exact(pieces: list[str]) -> None:
             offset = parsed.line_starts[f.line - 1] + f.column - 1
             assert not any(a <= offset < b for a, b in fences), f
             assert text[offset] == "<" or text[offset].isalpha(), f  # a start tag or an attribute
+
+
+def test_an_article_under_many_nested_ad_words_is_read_once_not_per_level() -> None:
+    # each nested match asks whether it holds text: counted only as far as needed
+    body = '<div class="ad-box">' * 250 + "<p>" + "word " * 200_000 + "</p>" + "</div>" * 250 + "\n"
+    assert [f.code for f in run_all(post(body=body)) if f.code == "PC301"] == []

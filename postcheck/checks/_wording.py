@@ -65,12 +65,13 @@ _DESCRIBED = 15  # characters of alt text that describe a picture
 
 def editorial(el: etree._Element, name: str, tbl: dict[str, SignatureTable]) -> bool:
     """Does the element hold content a reader reads, rather than an ad's slot or label?"""
-    text = "".join(_visible_text_of(el).split())
-    if name in _INLINE_TEXT and text:
+    # counted only as far as the thresholds: nested matches must not each read a long article
+    chars = _visible_chars(el, _LABEL_CHARS)
+    if name in _INLINE_TEXT and chars:
         return True
-    if name in _LISTS and len(text) >= _DESCRIBED:
+    if name in _LISTS and chars >= _DESCRIBED:
         return True
-    if len(text) >= _LABEL_CHARS:
+    if chars >= _LABEL_CHARS:
         return True
     ads = tbl.get("PC301")
     for inner in el.iter("svg", "img", "iframe", "video", "audio"):
@@ -90,17 +91,26 @@ def editorial(el: etree._Element, name: str, tbl: dict[str, SignatureTable]) -> 
     return False
 
 
-def _visible_text_of(el: etree._Element) -> str:
-    """The element's text without that of scripts and styles (an icon's <style> is no text)."""
-    if next(el.iter("style", "script"), None) is None:
-        return _text_of(el)
-    parts = []
+def _visible_chars(el: etree._Element, limit: int) -> int:
+    """Non-space characters of the element's text outside scripts and styles, counted up to
+    ``limit`` (each piece is read only as far as needed: one long article under many
+    nested matches is not read again for each)."""
+    count = 0
     for node in el.iter():
+        pieces = []
         if isinstance(node.tag, str) and node.tag not in ("style", "script") and node.text:
-            parts.append(node.text)
+            pieces.append(node.text)
         if node is not el and node.tail:
-            parts.append(node.tail)
-    return "".join(parts)
+            pieces.append(node.tail)
+        for piece in pieces:
+            for _ in _NON_SPACE.finditer(piece):
+                count += 1
+                if count >= limit:
+                    return limit
+    return count
+
+
+_NON_SPACE = re.compile(r"\S")
 
 
 def captioned(el: etree._Element) -> bool:
