@@ -42,7 +42,7 @@ _DATA_TAGS = ("table", "svg", "canvas", "figure", "iframe", "img", "picture")
 def presents_data(el: etree._Element) -> bool:
     """Does the element show a table, chart, picture or list and offer nothing to click or
     fill in (membership prices, donation steps, a ranking of app downloads)?"""
-    found_data = el.tag in ("ul", "ol", "dl") and bool(_text_of(el).strip())
+    found_data = el.tag in ("ul", "ol", "dl") and bool(_text_head(el, _HEAD_CHARS).strip())
     for inner in el.iter(*_DATA_TAGS, *CALLS_TO_ACTION):
         tag = inner.tag
         if tag in CALLS_TO_ACTION:
@@ -139,9 +139,28 @@ def heading_anchor(el: etree._Element, name: str, ident: str) -> bool:
         return _slug_of(_text_of(first), ident)
     # an entry named after the words it starts with (an A-Z list's <li id="interstitial-cystitis">
     # Interstitial cystitis: …), when more text follows them: not a label that only repeats its id
-    words = _WORD.findall(_text_of(el).casefold())
     parts = _WORD.findall(unquote(ident).casefold())
-    return len(parts) >= 2 and len(words) > len(parts) and words[:len(parts)] == parts
+    if len(parts) < 2:
+        return False
+    words = _WORD.findall(_text_head(el, _HEAD_CHARS + len(ident)).casefold())  # its first words suffice
+    return len(words) > len(parts) and words[:len(parts)] == parts
+
+
+_HEAD_CHARS = 200
+
+
+def _text_head(el: etree._Element, limit: int) -> str:
+    """The element's text, read only until ``limit`` characters (a container may hold a
+    whole article, and nested containers would each read it again)."""
+    pieces: list[str] = []
+    size = 0
+    for t in el.itertext():
+        if isinstance(t, str):
+            pieces.append(t)
+            size += len(t)
+            if size >= limit:
+                break
+    return "".join(pieces)[:limit]
 
 
 def _slug_of(text: str, ident: str) -> bool:
