@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from . import __version__
 from ._store import FindingStore
@@ -18,7 +18,7 @@ from .config import Config, ConfigError, load_config
 from .engine import Engine, FileResult
 from .fix import CliFixer
 from .model import Finding, Severity
-from .report import FORMATS, Summary, chunked, formatter
+from .report import FORMATS, Summary, formatter
 from .report.json import LineSink
 from .report.text import write_statistics
 from .rule import PluginError, Rule, load_rules
@@ -271,11 +271,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         if store is not None:
             # Written in chunks: one write per line would be a system call each under
             # PYTHONUNBUFFERED, and the whole report in one string is as big as the report.
-            with chunked(out) as sink:
-                if args.statistics:
-                    write_statistics(store, engine.registry, sink)
-                else:
-                    formatter(fmt)(store, summary, engine.registry, sink)
+            sink = LineSink(out)
+            text_sink = cast(TextIO, sink)  # the writers use only write()
+            if args.statistics:
+                write_statistics(store, engine.registry, text_sink)
+            else:
+                formatter(fmt)(store, summary, engine.registry, text_sink)
+            sink.flush()
     if fixer is not None:
         return _fix_exit_status(fixer, args, tally)
     return tally.exit_status(args.exit_zero)

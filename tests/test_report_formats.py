@@ -17,7 +17,7 @@ from postcheck.cache import decode_raw, encode
 from postcheck.cli import main
 from postcheck.engine import Engine, FileResult, corpus_finding
 from postcheck.model import Finding, Severity
-from postcheck.report import Summary, chunked, formatter, sarif
+from postcheck.report import Summary, formatter, sarif
 from postcheck.report.github import escape_data, escape_property
 from postcheck.rule import CorpusItem, load_rules
 
@@ -330,10 +330,14 @@ def test_reports_are_written_in_chunks() -> None:
             self.writes += 1
             return super().write(s)
 
+    from postcheck.report.json import LineSink
+
     out = Counting()
-    with chunked(out, size=100) as sink:
-        for i in range(50):
-            sink.write(f"line {i:02d}\n")  # 8 characters each
+    sink = LineSink(out)
+    sink.CHUNK = 100
+    for i in range(50):
+        sink.write(f"line {i:02d}\n")  # 8 characters each
+    sink.flush()
     assert out.getvalue() == "".join(f"line {i:02d}\n" for i in range(50))
     assert out.writes == 4  # 13 lines make 104 characters, three times; then the rest at the end
 

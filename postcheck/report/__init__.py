@@ -4,14 +4,13 @@ writes them to a stream (the CLI's store rebuilds each finding as it is read).""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Protocol, TextIO, cast
+from typing import Protocol, TextIO
 
 from ..model import Finding
 from ..rule import Rule
 
-__all__ = ["FORMATS", "Findings", "Summary", "chunked"]
+__all__ = ["FORMATS", "Findings", "Summary"]
 
 
 @dataclass
@@ -66,36 +65,3 @@ def formatter(name: str) -> Formatter:
     module, function = _WRITERS[name]
     writer: Formatter = getattr(importlib.import_module(f"{__name__}.{module}"), function)
     return writer
-
-
-class _Chunks:
-    """A text stream that passes writes on in pieces of about ``size`` characters."""
-
-    def __init__(self, out: TextIO, size: int) -> None:
-        self._out = out
-        self._size = size
-        self._parts: list[str] = []
-        self._pending = 0
-
-    def write(self, text: str) -> int:
-        self._parts.append(text)
-        self._pending += len(text)
-        if self._pending >= self._size:
-            self.flush()
-        return len(text)
-
-    def flush(self) -> None:
-        if self._parts:
-            self._out.write("".join(self._parts))
-            self._parts = []
-            self._pending = 0
-
-
-@contextmanager
-def chunked(out: TextIO, size: int = 1 << 16) -> Iterator[TextIO]:
-    """``out`` for a report written line by line: under ``PYTHONUNBUFFERED`` (set in many
-    containers and CI images) each write to stdout is a system call, and building the
-    whole report in one string first costs as much memory as the report."""
-    chunks = _Chunks(out, size)
-    yield cast(TextIO, chunks)  # the writers use only write()
-    chunks.flush()

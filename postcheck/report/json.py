@@ -80,6 +80,12 @@ class LineSink:
             line = finding_line(corpus_finding(code, name, severity, item, message))
         self._text(line)
 
+    def write(self, text: str) -> int:
+        """Any text, chunked like the lines: a whole report written line by line goes out
+        in pieces too, not in one string as big as the report."""
+        self._text(text)
+        return len(text)
+
     def utf8(self, data: bytes) -> None:
         if not data:
             return
