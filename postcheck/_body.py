@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from lxml import etree
 
 __all__ = [
-    "DEFAULT_LIMITS", "MEDIA_TAGS", "Limits", "blank_attributes", "fenced_code", "find_oversized", "mask_code",
-    "parse_html", "visible_pieces", "visible_text",
+    "DEFAULT_LIMITS", "MEDIA_TAGS", "Limits", "blank_attributes", "element_text", "fenced_code", "find_oversized",
+    "mask_code", "parse_html", "visible_pieces", "visible_text",
 ]
 
 
@@ -76,6 +76,12 @@ def visible_text(root: etree._Element | None) -> str:
         # text as itertext(), without a Python string per node)
         return etree.tostring(root, method="text", encoding=str, with_tail=False)
     return "".join(_walk_visible(root))
+
+
+def element_text(el: etree._Element) -> str:
+    """All the text of an element and its descendants, as ``itertext()`` gives it, without
+    the text of comments and processing instructions (which lxml gives as other types)."""
+    return "".join(t for t in el.itertext() if isinstance(t, str))
 
 
 def _html_parser() -> etree.HTMLParser:

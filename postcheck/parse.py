@@ -25,6 +25,7 @@ from ._body import (
     MEDIA_TAGS,
     Limits,
     blank_attributes,
+    element_text,
     fenced_code,
     find_oversized,
     mask_code,
@@ -38,8 +39,8 @@ from ._html import HtmlIndex
 from .model import Post
 
 __all__ = [
-    "DEFAULT_LIMITS", "MEDIA_TAGS", "Limits", "ParseIssue", "ParsedPost", "load_simple_yaml", "parse_bytes",
-    "parse_text", "visible_text",
+    "DEFAULT_LIMITS", "MEDIA_TAGS", "Limits", "ParseIssue", "ParsedPost", "element_text", "load_simple_yaml",
+    "parse_bytes", "parse_text", "visible_text",
 ]
 
 

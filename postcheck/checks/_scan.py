@@ -19,7 +19,7 @@ from lxml import etree
 
 from .._html import repaired_name
 from ..data import RuleData
-from ..parse import ParsedPost
+from ..parse import ParsedPost, element_text
 from ._signatures import EVENT_HANDLERS, URL_JUNK, URL_KEYS, Signature, SignatureTable, tables
 from ._units import (
     ASCII_SPACE,
@@ -233,7 +233,7 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
                 assert promos is not None
                 # most links hold only text: no generator over the subtree for them
                 sig = promos.match_link_text(
-                    (el.text or "") if not len(el) else "".join(t for t in el.itertext() if isinstance(t, str)))
+                    (el.text or "") if not len(el) else element_text(el))
                 href = attrs.get("href", "")
                 if sig is not None and not cites_an_article(href) and not off_site(href, post, promos):
                     matches[el] = ("PC302", sig, sig.name)

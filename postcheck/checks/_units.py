@@ -16,7 +16,7 @@ from typing import Any
 from lxml import etree
 
 from .._html import attribute_spans, repaired_name
-from ..parse import MEDIA_TAGS, ParsedPost
+from ..parse import MEDIA_TAGS, ParsedPost, element_text
 from ._signatures import Signature
 
 __all__ = [
@@ -246,7 +246,7 @@ def _article_text(el: etree._Element, matches: dict[etree._Element, Any],
         return known
     memo[el] = False  # (a cycle cannot happen in a tree; this only marks the visit)
     if isinstance(el.tag, str) and el.tag.lower() == "p" and \
-            len("".join(t for t in el.itertext() if isinstance(t, str)).strip()) >= _ARTICLE_PARAGRAPH:
+            len(element_text(el).strip()) >= _ARTICLE_PARAGRAPH:
         memo[el] = True  # a paragraph of article length is article text, whatever its class
         return True
     total = 0
@@ -259,7 +259,7 @@ def _article_text(el: etree._Element, matches: dict[etree._Element, Any],
         total += tail
         if not isinstance(node.tag, str) or node.tag.lower() in _INVISIBLE:
             continue
-        text = "".join(t for t in node.itertext() if isinstance(t, str)) if node.tag.lower() == "p" else None
+        text = element_text(node) if node.tag.lower() == "p" else None
         if text is not None and len(text.strip()) >= _ARTICLE_PARAGRAPH:
             memo[el] = True
             return True

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from ..parse import ParsedPost
+from ..parse import ParsedPost, element_text
 from ._signatures import SignatureTable, url_parts
 
 __all__ = [
@@ -121,22 +121,18 @@ def captioned(el: etree._Element) -> bool:
     return figure is not None and next(figure.iter("figcaption"), None) is not None
 
 
-def _text_of(el: etree._Element) -> str:
-    return "".join(t for t in el.itertext() if isinstance(t, str))
-
-
 def heading_anchor(el: etree._Element, name: str, ident: str) -> bool:
     """Is ``ident`` the anchor a CMS or converter makes of a heading's text: on the heading
     itself (Ghost, WordPress, kramdown, Hugo), on an anchor inside it (WordPress tables of
     contents), or on the section it opens (Quarto, pandoc)?"""
     if name in _HEADINGS:
-        return _slug_of(_text_of(el), ident)
+        return _slug_of(element_text(el), ident)
     parent = el.getparent()
     if parent is not None and isinstance(parent.tag, str) and parent.tag.lower() in _HEADINGS:
-        return _slug_of(_text_of(parent), ident)
+        return _slug_of(element_text(parent), ident)
     first = next((c for c in el if isinstance(c.tag, str)), None)
     if first is not None and first.tag.lower() in _HEADINGS:
-        return _slug_of(_text_of(first), ident)
+        return _slug_of(element_text(first), ident)
     # an entry named after the words it starts with (an A-Z list's <li id="interstitial-cystitis">
     # Interstitial cystitis: …), when more text follows them: not a label that only repeats its id
     parts = _WORD.findall(unquote(ident).casefold())

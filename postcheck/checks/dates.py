@@ -21,7 +21,7 @@ from pydantic import Field, field_validator
 
 from ..data import RuleData, SiteProfile, known_timezone
 from ..model import Problem
-from ..parse import ParsedPost
+from ..parse import ParsedPost, element_text
 from ..rule import NoOptions, RuleContext, RuleOptions, rule
 from ._calendar import (
     Duration,
@@ -408,8 +408,8 @@ def _in_running_text(element: Any) -> bool:
             if ancestor.get("class") is not None or ancestor.get("id") is not None:
                 return False
             # words around the time make a sentence; "Posted <time>" or a lone time do not
-            around = "".join(t for t in ancestor.itertext() if isinstance(t, str))
-            own = "".join(t for t in element.itertext() if isinstance(t, str))
+            around = element_text(ancestor)
+            own = element_text(element)
             return len("".join(around.split())) - len("".join(own.split())) >= _SENTENCE_CHARS
     return False
 
