@@ -98,11 +98,15 @@ def _maybe_javascript(value: str) -> bool:
 # What an element's name and attributes alone decide (memoised per process and rule
 # data for elements without URLs: class strings repeat massively across posts). The
 # attribute dict may be shared between elements: nothing mutates it.
+# what an element matched: (rule code, signature or None for a built-in judgment, reason shown)
+Hit = tuple[str, Signature | None, str]
+
+
 class _Kind(NamedTuple):
     name: str
     attrs: dict[str, str]
     todo: int  # what the walk does with the element (_CANDIDATE | _BLANK | ...); most need nothing
-    hit: tuple[str, Signature | None, str] | None
+    hit: Hit | None
     cacheable: bool
 
 
@@ -131,7 +135,7 @@ def _kind(name: str, attrs: dict[str, str], tbl: dict[str, SignatureTable], *, r
                 candidate = True
                 break
     blank = (name in EMPTY_BLOCKS or name in EMPTY_INLINE) and not any(v.strip() for v in attrs.values())
-    hit: tuple[str, Signature | None, str] | None = None
+    hit: Hit | None = None
     if attrs and name not in STRUCTURAL:
         for code in ("PC301", "PC302"):
             table = tbl.get(code)
@@ -158,7 +162,7 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
     link_texts = promos is not None and bool(promos.link_texts)
     walk = Walk(post)
     info = walk.info
-    matches: dict[etree._Element, tuple[str, Signature | None, str]] = {}
+    matches: dict[etree._Element, Hit] = {}
     maybe_empty: list[etree._Element] = []
     resort = False
     elements = result.elements
@@ -192,38 +196,8 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
             text = el.text
             if not text or (name in EMPTY_BLOCKS and not text.strip(ASCII_SPACE)):
                 maybe_empty.append(el)
-        ident = attrs.get("id")
-        if hit is not None and ident and (FOOTNOTE_ID.match(ident) or heading_anchor(el, name, ident)):
-            # An id made from a heading's words (an article about advertising gets
-            # <h2 id="what-advertising-still-does-well">, on the heading, on an anchor inside
-            # it or on its section) or a footnote's (fn:paywall) is article wording.
-            hit = _hit_without(name, attrs, tbl, ("id",))
-        if hit is not None and name == "a" and attrs.get("href", "").lstrip().startswith("#"):
-            # a link within the page (a table of contents) goes nowhere to sign up
-            hit = _hit_without(name, attrs, tbl, _URL_ATTRIBUTE_SET)
-        if hit is not None and hit[0] == "PC301" and hit[2] in WORD_SIGNATURES and editorial(el, name, tbl):
-            # an ad word alone is weak evidence: an element that holds what readers read
-            # (a labelled span, list items, a described picture, a chart, a non-ad frame)
-            # is the article's, whatever its class says (ad-astra, AD8232, date--ad)
-            hit = None
-        if hit is not None and hit[0] == "PC301" and name not in NOT_CONTAINERS and captioned(el):
-            # a captioned figure or a table is editorial (a figure of an MPU-6050 sensor, a
-            # table of bills senators sponsored): ads carry no captions
-            hit = None
-        if hit is not None and hit[0] == "PC302" and name not in NOT_CONTAINERS and presents_data(el):
-            # a chart or table of donations, subscribers or members, with nothing to click:
-            # data journalism about promos' subjects, not a promo
-            hit = None
-        if hit is not None and name == "a" and "href" not in attrs and ("id" in attrs or "name" in attrs):
-            # <a id="subscription-prices"></a>: a link target named after a section, which a
-            # table of contents points at; removing it breaks the contents' link
-            hit = _hit_without(name, attrs, tbl, ("id", "name"))
-        if hit is not None and hit[0] == "PC302" and name == "a" and (
-                cites_an_article(attrs.get("href", "")) or off_site(attrs.get("href", ""), post, promos)):
-            # A promo host or path is weak evidence against a link to one article (a
-            # newsletter's post cited in a sentence) or to another organisation's sign-up
-            # (a charity the article asks readers to support): only class or id can tell.
-            hit = _hit_without(name, attrs, tbl, _URL_ATTRIBUTE_SET)
+        if hit is not None:
+            hit = _unless_wording(el, name, attrs, hit, tbl, post, promos)
         if hit is not None:
             matches[el] = hit
             if el not in info:  # _units needs its record: made from the attributes read here
@@ -254,11 +228,52 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
 _KIND_LIMIT = 200_000
 
 
+def _unless_wording(el: etree._Element, name: str, attrs: dict[str, str], hit: Hit,
+                    tbl: dict[str, SignatureTable], post: ParsedPost, promos: SignatureTable | None) -> Hit | None:
+    """The match, unless what matched is article wording (see :mod:`._wording`): then the
+    element's other attributes decide, or nothing does. Only matched elements get here."""
+    h: Hit | None = hit
+    ident = attrs.get("id")
+    if h is not None and ident and (FOOTNOTE_ID.match(ident) or heading_anchor(el, name, ident)):
+        # An id made from a heading's words (an article about advertising gets
+        # <h2 id="what-advertising-still-does-well">, on the heading, on an anchor inside
+        # it or on its section) or a footnote's (fn:paywall) is article wording.
+        h = _hit_without(name, attrs, tbl, ("id",))
+    if h is not None and name == "a" and attrs.get("href", "").lstrip().startswith("#"):
+        # a link within the page (a table of contents) goes nowhere to sign up
+        h = _hit_without(name, attrs, tbl, _URL_ATTRIBUTE_SET)
+    if h is not None and h[0] == "PC301" and h[2] in WORD_SIGNATURES and editorial(el, name, tbl):
+        # an ad word alone is weak evidence: an element that holds what readers read
+        # (a labelled span, list items, a described picture, a chart, a non-ad frame)
+        # is the article's, whatever its class says (ad-astra, AD8232, date--ad)
+        h = None
+    if h is not None and h[0] == "PC301" and name not in NOT_CONTAINERS and captioned(el):
+        # a captioned figure or a table is editorial (a figure of an MPU-6050 sensor, a
+        # table of bills senators sponsored): ads carry no captions
+        h = None
+    if h is not None and h[0] == "PC302" and name not in NOT_CONTAINERS and presents_data(el):
+        # a chart or table of donations, subscribers or members, with nothing to click:
+        # data journalism about promos' subjects, not a promo
+        h = None
+    if h is not None and name == "a" and "href" not in attrs and ("id" in attrs or "name" in attrs):
+        # <a id="subscription-prices"></a>: a link target named after a section, which a
+        # table of contents points at; removing it breaks the contents' link
+        h = _hit_without(name, attrs, tbl, ("id", "name"))
+    if h is not None and h[0] == "PC302" and name == "a" and (
+            cites_an_article(attrs.get("href", "")) or off_site(attrs.get("href", ""), post, promos)):
+        # A promo host or path is weak evidence against a link to one article (a
+        # newsletter's post cited in a sentence) or to another organisation's sign-up
+        # (a charity the article asks readers to support): only class or id can tell.
+        h = _hit_without(name, attrs, tbl, _URL_ATTRIBUTE_SET)
+    return h
+
+
 def _hit_without(name: str, attrs: dict[str, str], tbl: dict[str, SignatureTable],
-                 ignored: Collection[str]) -> tuple[str, Signature | None, str] | None:
+                 ignored: Collection[str]) -> Hit | None:
     """The signature match of an element when the ``ignored`` attributes say nothing (they
     hold article wording or a citation, not markup)."""
     return _kind(name, {k: v for k, v in attrs.items() if k not in ignored}, tbl).hit
+
 
 def _is_signup_input(attrs: dict[str, str]) -> bool:
     kind = attrs.get("type", "text").strip().lower()
