@@ -242,9 +242,10 @@ def mojibake(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     if not post.readable:
         return
     gbk = "锛" in post.text or "銆" in post.text
-    if not gbk and not _maybe_mojibake(post):
+    latin = _maybe_mojibake(post)
+    if not gbk and not latin:
         return
-    hits = list(_mojibake_hits(post.text, 0)) if _maybe_mojibake(post) else []
+    hits = list(_mojibake_hits(post.text, 0)) if latin else []
     if gbk:
         hits = sorted(hits + _gbk_hits(post))
     for group in _by_line(post, _outside_code(post, [(a, b) for a, b, _ in hits])):

@@ -234,10 +234,12 @@ def unknown_field(post: ParsedPost, ctx: RuleContext[UnknownFieldOptions]) -> It
         return
     declared = _declared_keys(post)
     allow = ctx.options.allow
+    known: list[str] | None = None  # for suggestions, built at the first unknown key
     for key in post.fields:
         if key in declared or key == ctx.source_field or key in allow:
             continue
-        known = sorted(declared | set(allow) | {ctx.source_field})
+        if known is None:
+            known = sorted(declared | set(allow) | {ctx.source_field})
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         start, end = post.key_span(key) or post.field_span(key)
