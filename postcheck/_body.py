@@ -7,11 +7,16 @@ faithful on hostile input, and the walks over the parsed tree that several rules
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lxml import etree
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 __all__ = [
     "DEFAULT_LIMITS", "MEDIA_TAGS", "Limits", "blank_attributes", "element_text", "fenced_code", "find_oversized",
@@ -166,7 +171,16 @@ def blank_attributes(text: str, tags: list[tuple[int, int, int]]) -> str:
 _FENCE_LINE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})", re.MULTILINE)
 # Line breaks as markdown-it counts them (it normalizes \r\n and \r to \n).
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_MARKDOWN: list[object] = []
+
+
+@functools.cache
+def _block_parser() -> MarkdownIt:
+    """CommonMark's block parser alone (imported on first use: most posts have no fence)."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark")
+    md.disable(["inline", "text_join"], ignoreInvalid=True)
+    return md
 
 
 def fenced_code(text: str, start: int) -> list[tuple[int, int]]:
@@ -179,14 +193,8 @@ def fenced_code(text: str, start: int) -> list[tuple[int, int]]:
     """
     if ("```" not in text and "~~~" not in text) or _FENCE_LINE.search(text, start) is None:
         return []
-    if not _MARKDOWN:
-        from markdown_it import MarkdownIt
-
-        md = MarkdownIt("commonmark")
-        md.disable(["inline", "text_join"], ignoreInvalid=True)
-        _MARKDOWN.append(md)
     body = text[start:]
-    fences = [t.map for t in _MARKDOWN[0].parse(body) if t.type == "fence" and t.map]  # type: ignore[attr-defined]
+    fences = [t.map for t in _block_parser().parse(body) if t.type == "fence" and t.map]
     if not fences:
         return []
     line_starts = [0, *(m.end() for m in _LINE_BREAK.finditer(body))]
