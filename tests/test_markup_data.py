@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from postcheck.checks._signatures import Signature, SignatureFile, SignatureTable, all_signatures, split_words
+from postcheck.checks._classwords import ClassWords, token_words
+from postcheck.checks._signatures import Signature, SignatureFile, SignatureTable, all_signatures
 from postcheck.checks._units import element_info
 from postcheck.data import load_rule_data
 from postcheck.engine import Engine
@@ -14,10 +15,11 @@ from postcheck.parse import parse_text
 Engine(select=["PC301"])  # registers every rule-data kind before loading the data
 DATA = load_rule_data()
 SIGNATURES = list(all_signatures(DATA))
+WORDS = token_words(DATA)
 
 
 def _matches(sig: Signature, code: str, html: str) -> bool:
-    table = SignatureTable(code)
+    table = SignatureTable(code, token_words=WORDS)
     table.add(sig)
     post = parse_text(f"---\ntitle: t\n---\n<div>{html}</div>\n")
     assert post.tree is not None
@@ -71,6 +73,12 @@ def test_file_needs_a_known_code() -> None:
                                       "signatures": [sig]})
 
 
+def test_class_words_are_loaded_with_examples() -> None:
+    files: list[ClassWords] = DATA.entries("class-words")
+    assert files and all(f.must_split for f in files)
+    assert WORDS.negations and WORDS.phrases and WORDS.atomic_short_classes
+
+
 @pytest.mark.parametrize(
     ("token", "words"),
     [
@@ -79,10 +87,33 @@ def test_file_needs_a_known_code() -> None:
         ("js_pcBox_EndAd2", ["js", "pc", "box", "end", "ad"]),
         ("header", ["header"]),
         ("download", ["download"]),
+        ("no-ads", []),
+        ("ad-hoc", []),
+        ("dcr-1a2b3c-AdSlot", ["ad", "slot"]),
+        ("lang-ad", []),
     ],
 )
-def test_split_words(token: str, words: list[str]) -> None:
-    assert split_words(token) == words
+def test_token_words(token: str, words: list[str]) -> None:
+    assert WORDS.counted(token) == words
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"must-split": [{"token": "no-ads", "words": ["no", "ads"]}], "negations": ["no"]},
+        {"generated-prefixes": ["css*"]},
+        {"atomic-short-classes": 1},
+        {"phrases": [{"word": "ad", "with": [], "source": "Latin"}]},
+    ],
+)
+def test_invalid_class_words_are_rejected(bad: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        ClassWords.model_validate({"source": "somewhere", **bad})
+
+
+def test_class_words_without_data_split_plainly() -> None:
+    table = SignatureTable("PC301")
+    assert table.token_words.counted("no-ads") == ["no", "ads"]
 
 
 def test_user_rule_data_extends_signatures(tmp_path: object) -> None:
