@@ -131,9 +131,9 @@ class TokenWords:
             phrases={w: frozenset(s) for w, s in phrases.items()},
             atomic_short_classes=min(atomic) if atomic else None,
             # the hash has a digit; a component name may follow it (css-ad1q3z-Wrapper)
-            _generated=re.compile(rf"(?:{_alternation(generated)})-[a-z0-9]*[0-9][a-z0-9]*(?:-|$)")
+            _generated=re.compile(rf"(?:{_alternation(generated)})-[a-z0-9]*[0-9][a-z0-9]*(?:-|$)", re.I)
             if generated else _NEVER,
-            _icon=re.compile(rf"(?:{_alternation(icons)})[-_][a-z]{{2}}") if icons else _NEVER,
+            _icon=re.compile(rf"(?:{_alternation(icons)})[-_][a-z]{{2}}", re.I) if icons else _NEVER,
         )
 
     def split(self, token: str) -> list[str]:
@@ -142,7 +142,7 @@ class TokenWords:
         generated = self._generated.match(token)
         if generated is not None:
             token = token[generated.end():]
-        if self._icon.fullmatch(token.lower()):
+        if self._icon.fullmatch(token):
             return []
         token = _without_hashes(token)
         parts: list[str] = []

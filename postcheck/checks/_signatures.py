@@ -283,7 +283,10 @@ class SignatureTable:
         return sig if allowed is None or tag in allowed else None
 
     def _token(self, token: str, patterns: _Patterns, tag: str) -> Signature | None:
-        found = self._allowed(patterns.find(token), tag)
+        """The signature a token matches; ``token`` as written, so that camelCase shows
+        its words (``topAdBanner``)."""
+        lower = token.lower()
+        found = self._allowed(patterns.find(lower), tag)
         if found is not None:
             return found
         if self.words:
@@ -292,7 +295,7 @@ class SignatureTable:
                 if found is not None:
                     return found
         for sub, sig in self.substrings:
-            if sub in token:
+            if sub in lower:
                 found = self._allowed(sig, tag)
                 if found is not None:
                     return found
@@ -377,11 +380,11 @@ class SignatureTable:
         if found is not _MISSING:
             return found  # type: ignore[return-value]
         if kind == "id":
-            found = self._token(value.strip().lower(), self.ids, tag)
+            found = self._token(value.strip(), self.ids, tag)
         else:
             found = None
             for token in self.token_words.atomic(value.split()):
-                found = self._token(token.lower(), self.classes, tag)
+                found = self._token(token, self.classes, tag)
                 if found is not None:
                     break
         if len(self._tokens) >= _MEMO_LIMIT:
