@@ -15,28 +15,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from pydantic import Field, field_validator
 
 from ..data import RuleData, SiteProfile, known_timezone
 from ..model import Problem
-from ..parse import ParsedPost, element_text
+from ..parse import ParsedPost
 from ..rule import NoOptions, RuleContext, RuleOptions, rule
 from ._calendar import (
     Duration,
     calendar_days,
-    epoch,
     human,
     instants,
     iso,
     offset_in_range,
     plural,
     span_text,
-    time_instant,
     url_date,
     zone_info,
 )
+from ._timestamps import embedded_time
 from ._urls import host_site, source_host, source_parts
 
 
@@ -388,66 +386,6 @@ def source_url_date_mismatch(post: ParsedPost, ctx: RuleContext[UrlDateOptions])
 # -- PC106 -------------------------------------------------------------------------------
 
 
-def _in_quote(element: Any) -> bool:
-    """Inside a quoted embed (tweets, Instagram posts quote their own times)."""
-    return any(a.tag == "blockquote" for a in element.iterancestors())
-
-
-_TIME_TAG = re.compile("<time", re.IGNORECASE)
-
-
-def _in_running_text(element: Any) -> bool:
-    """A `<time>` in a sentence of a plain paragraph marks an event ("kick-off at
-    <time>18.30</time>", a correction's date), not the publication: a byline paragraph
-    has a class or an id or only a few words, and a publication time says so itself
-    (`pubdate`, `itemprop`)."""
-    if element.get("pubdate") is not None or element.get("itemprop") is not None:
-        return False
-    for ancestor in element.iterancestors():
-        if ancestor.tag == "p":
-            if ancestor.get("class") is not None or ancestor.get("id") is not None:
-                return False
-            # words around the time make a sentence; "Posted <time>" or a lone time do not
-            around = element_text(ancestor)
-            own = element_text(element)
-            return len("".join(around.split())) - len("".join(own.split())) >= _SENTENCE_CHARS
-    return False
-
-
-_SENTENCE_CHARS = 20
-
-
-def _embedded_times(post: ParsedPost, tolerance: timedelta) -> tuple[datetime, tuple[int, int], str] | None:
-    """The body's own publish time: the leading comment, else one consistent `<time>`."""
-    scaffold = post.scaffold
-    if scaffold.timestamp is not None and scaffold.timestamp_span is not None:
-        instant = epoch(scaffold.timestamp)
-        if instant is None:
-            return None
-        return instant, scaffold.timestamp_span, "comment"
-    # libxml2 makes a <time> element only from a "<time" start tag in the source.
-    if _TIME_TAG.search(post.text, post.html_start) is None:
-        return None
-    root = post.tree
-    if root is None:
-        return None
-    found: list[tuple[datetime, Any]] = []
-    for element in root.iter("time"):
-        value = element.get("datetime")
-        if not value or _in_quote(element) or _in_running_text(element):
-            continue
-        instant = time_instant(value)
-        if instant is not None:
-            found.append((instant, element))
-    if not found:
-        return None
-    first = found[0][0]
-    # Several different times (related stories, updates) leave the post's own one unknown.
-    if any(abs(other - first) > tolerance for other, _ in found[1:]):
-        return None
-    return first, post.start_tag_span(found[0][1]), "<time datetime>"
-
-
 @rule("PC106", "embedded-timestamp-mismatch", severity="warning", options=TimestampOptions)
 def embedded_timestamp_mismatch(post: ParsedPost, ctx: RuleContext[TimestampOptions]) -> Iterator[Problem]:
     """A publish time embedded in the body differs from `date`.
@@ -494,7 +432,7 @@ def embedded_timestamp_mismatch(post: ParsedPost, ctx: RuleContext[TimestampOpti
     if d is None or _is_bare_date(post):
         return
     tolerance = ctx.options.tolerance
-    embedded = _embedded_times(post, tolerance)
+    embedded = embedded_time(post, tolerance)
     if embedded is None:
         return
     instant, (start, end), what = embedded

@@ -13,10 +13,11 @@ from typing import Any
 
 from pydantic import Field
 
-from ..model import Edit, Fix, Problem
+from ..model import Fix, Problem
 from ..parse import ParsedPost
 from ..rule import RuleContext, RuleOptions, rule
-from ._edits import attribute_edit, attributes_of, empty_in_source, removal_edit, removal_span, safe_fix
+from ._edits import attribute_edit, empty_in_source, removal_edit, removal_span, safe_fix
+from ._lazy import LAZY_KEYS, lazy_fix, looks_like_url, placeholder
 from ._scan import scan
 from ._signatures import EVENT_HANDLERS, URL_JUNK, URL_KEYS, tables, url_parts
 from ._units import Element, Unit
@@ -373,19 +374,6 @@ def _is_javascript_url(value: str | None) -> bool:
     return cleaned.startswith("javascript:")
 
 
-_LAZY_KEYS = ("data-src", "data-original", "data-lazy-src", "data-lazy", "data-echo", "data-url", "data-lazyload",
-              "data-original-src")
-# A placeholder's file name is made of these words only (and numbers: sizes, versions):
-# `blank.gif`, `spacer-1x1.png`, `lazy_placeholder.svg`, `grey.gif`. One of the strong
-# ones must be there; a real photo may well be called `google-pixel-8a-front.jpg` or
-# `empty-shelves-helsinki.jpg`, so a word alone is no evidence.
-_PLACEHOLDER_STRONG = frozenset({"blank", "spacer", "placeholder", "lazy", "lazyload", "loading", "loader",
-                                 "transparent", "pixel", "grey", "gray", "empty", "dummy", "trans", "clear"})
-_PLACEHOLDER_WORDS = _PLACEHOLDER_STRONG | {"x", "px", "img", "image", "default", "bg", "load", "white", "icon",
-                                            "gif", "png", "svg", "jpg", "webp", "small", "min"}
-_NAME_WORD = re.compile(r"[a-z]+|[0-9]+")
-
-
 @rule("PC305", "lazy-image", severity="warning", fix="safe")
 def lazy_image(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     """An image's real URL is only in `data-src`/`data-original` (lazy loading).
@@ -419,67 +407,16 @@ def lazy_image(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     for item in scan(post, ctx.data).elements:
         if item.tag != "img":
             continue
-        key = next((k for k in _LAZY_KEYS if _looks_like_url(item.attrs.get(k))), None)
+        key = next((k for k in LAZY_KEYS if looks_like_url(item.attrs.get(k))), None)
         if key is None:
             continue
         src = item.attrs.get("src")
-        if src is not None and not _placeholder(src, item.attrs[key]):
+        if src is not None and not placeholder(src, item.attrs[key]):
             continue
         start, end = post.start_tag_span(item.el)
         yield Problem(start, end, f"lazy image: the URL is only in {key} "
                       f"({'no src' if src is None else 'src is a placeholder'})",
-                      fix=_lazy_fix(post, item, key))
-
-
-def _looks_like_url(value: str | None) -> bool:
-    if not value:
-        return False
-    v = value.strip().lower()
-    return v.startswith(("http://", "https://", "//", "/")) or (
-        "." in v and not v.startswith(("data:", "javascript:", "{"))
-    )
-
-
-def _placeholder(src: str, real: str) -> bool:
-    value = src.strip()
-    if not value or value.lower().startswith("data:") or value == "#" or value.lower() == "about:blank":
-        return True
-    if value == real.strip():
-        return False
-    name = url_parts(value)[3].rsplit("/", 1)[-1]
-    words = [w for w in _NAME_WORD.findall(name) if not w.isdigit()]
-    real_words = [w for w in _NAME_WORD.findall(url_parts(real)[3].rsplit("/", 1)[-1]) if not w.isdigit()]
-    if words and real_words and (words[0] == real_words[0] or set(words) <= set(real_words)):
-        return False  # another rendition of the same picture (pixel-8.jpg for pixel-8-2400w.jpg)
-    return bool(words) and all(w in _PLACEHOLDER_WORDS for w in words) and not _PLACEHOLDER_STRONG.isdisjoint(words)
-
-
-def _lazy_fix(post: ParsedPost, item: Element, key: str) -> Fix | None:
-    spans = {s.name: s for s in attributes_of(post, item)}
-    real = spans.get(key)
-    if real is None or not real.value.strip():
-        return None
-    quote = real.quote or '"'
-    if quote not in ('"', "'") or quote in real.value:
-        quote = '"' if '"' not in real.value else "'"
-        if quote in real.value:
-            return None
-    src = spans.get("src")
-    if src is not None:
-        if src.value_end > src.value_start or src.quote:
-            edit = Edit(start=src.value_start, end=src.value_end, replacement=real.value) if src.quote else \
-                Edit(start=src.value_start, end=src.value_end, replacement=f"{quote}{real.value}{quote}")
-        else:  # a bare `src` with no value
-            edit = Edit(start=src.start, end=src.end, replacement=f"src={quote}{real.value}{quote}")
-        if src.quote and src.quote in real.value:
-            return None
-    else:
-        tag = post.html.tag_of(item.el)
-        if tag is None:
-            return None
-        at = tag.start + 1 + len(item.tag)
-        edit = Edit(start=at, end=at, replacement=f" src={quote}{real.value}{quote}")
-    return Fix(applicability="safe", description=f"set src from {key}", edits=(edit,))
+                      fix=lazy_fix(post, item, key))
 
 
 @rule("PC306", "empty-container", severity="info", fix="safe")
