@@ -53,6 +53,15 @@ _RAW_END: dict[str, re.Pattern[str]] = {
 }
 
 
+def _closes_itself(text: str, name_end: int, attrs_end: int) -> bool:
+    """Does the "/" before ``attrs_end`` make the start tag self-closing? Not when it ends an
+    unquoted attribute value (`<a href=x/>` links to "x/", as in libxml2)."""
+    last = None
+    for match in _ATTRIBUTE.finditer(text, name_end, attrs_end):
+        last = match
+    return last is None or last.end() != attrs_end or not last.group(4)
+
+
 class Tag(NamedTuple):
     """A start tag in the source: its name and [start, end) offsets."""
 
@@ -108,7 +117,7 @@ class HtmlIndex:
                     break
                 end = attrs_end + 1
                 name = m.group(4).lower()
-                self_closing = text[attrs_end - 1] == "/" and attrs_end > m.end(4)
+                self_closing = text[attrs_end - 1] == "/" and _closes_itself(text, m.end(4), attrs_end)
                 if name in _CLOSES_P:
                     if "p" in names:
                         auto_close(stack, names, "p", lt)
@@ -121,7 +130,10 @@ class HtmlIndex:
                 tags.append(new_tag(Tag, (name, lt, end, self_closing)))
                 ends.append(end)
                 pos = end
-                if name in VOID_ELEMENTS:
+                if name in VOID_ELEMENTS or self_closing:
+                    # libxml2 2.14 closes any element whose start tag ends in "/>" (HTML5
+                    # would ignore the slash): `<iframe src="…"/>` holds no raw text and
+                    # `<div/>` nothing at all
                     continue
                 if name in _RAW_TEXT:
                     raw_end = _RAW_END[name].search(text, end)
@@ -299,6 +311,22 @@ class HtmlIndex:
         if following is not None and start < following < end:
             end = following
         return start, end
+
+    def end_unchecked(self, element: etree._Element) -> bool:
+        """Do elements follow this one in the tree while none of them has a start tag in
+        the source? Then nothing bounds its span: the source and the parser disagree
+        (the source reads raw text or a comment where the parser saw markup)."""
+        if self._following_start(element) is not None:
+            return False
+        node: etree._Element | None = element
+        while node is not None:
+            sibling = node.getnext()
+            while sibling is not None:
+                if isinstance(sibling.tag, str):
+                    return True
+                sibling = sibling.getnext()
+            node = node.getparent()
+        return False
 
     def _following_start(self, element: etree._Element) -> int | None:
         """Start offset of the first element after this one that is not inside it."""

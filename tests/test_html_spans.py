@@ -132,3 +132,37 @@ def test_element_span_shortcut_agrees_with_walking_to_the_following_element(piec
         want = _walked_span(post.html, el)
         if want is not None:
             assert post.element_span(el) == want
+
+
+@pytest.mark.parametrize(
+    ("html", "want"),
+    [
+        # libxml2 closes any element whose start tag ends in "/>": no raw text follows
+        ('<div><iframe src="x"/><p>a</p></div>', [("iframe", '<iframe src="x"/>'), ("p", "<p>a</p>")]),
+        ("<div><script/><p>a</p></div>", [("script", "<script/>"), ("p", "<p>a</p>")]),
+        ("<div><textarea /><b>a</b></div>", [("textarea", "<textarea />"), ("b", "<b>a</b>")]),
+        ("<div><div/>after</div>", [("div", "<div/>")]),
+        # ... unless the slash belongs to an unquoted value, or a space follows it
+        ("<div><script src=x/><b>a</b></div>", [("script", "<script src=x/><b>a</b></div>")]),
+        ("<div><script/ ><b>a</b></div>", [("script", "<script/ ><b>a</b></div>")]),
+        ("<div><a href=x/><p>a</p></div>", [("a", "<a href=x/><p>a</p>"), ("p", "<p>a</p>")]),
+    ],
+)
+def test_self_closing_start_tags_as_libxml2_reads_them(html: str, want: list[tuple[str, str]]) -> None:
+    assert spans(html)[1:] == want
+
+
+_SELF_CLOSING = ["<div>", "</div>", "<p>", "</p>", "<span>", "</span>", "<b>x</b>", "text", "<br>",
+                 '<iframe src="x"/>', "<iframe/>", "<script/>", "<style />", "<title/>", "<textarea/>", "<xmp/>",
+                 "<div/>", "<span/>", "<p/>", '<a href="x"/>', "<noscript/>", "<!-- c -->"]
+
+
+@given(st.lists(st.sampled_from(_SELF_CLOSING), max_size=12))
+def test_every_element_maps_to_its_own_start_tag(pieces: list[str]) -> None:
+    post = parse_text(HEAD + "<div>" + "".join(pieces) + "</div>")
+    assert post.tree is not None
+    for el in post.tree.iter():
+        if isinstance(el.tag, str) and el.tag not in ("html", "body"):
+            start, end = post.element_span(el)
+            assert post.text[start:end].startswith("<" + el.tag), (el.tag, post.text[start:end])
+            assert not post.html.end_unchecked(el)

@@ -96,6 +96,33 @@ def test_seedlike_fix_keeps_every_paragraph_and_front_matter() -> None:
 
 
 @pytest.mark.parametrize(
+    "slot",
+    ['<iframe src="https://googleads.g.doubleclick.net/pagead/x"/>', '<script src="https://pagead2.googlesyndication.com/a.js"/>',
+     '<div class="ad-slot"/>'],
+)
+def test_a_self_closed_slot_is_removed_alone(slot: str) -> None:
+    # libxml2 closes `<iframe …/>`: the article after it is no raw text of the iframe,
+    # and the fix once removed it all, up to the end of the file
+    text = post(P1 + slot + P2 + "\n<p>Third paragraph.</p>")
+    new = fixed(CODES, text)
+    assert slot not in new
+    assert paragraphs(new) == paragraphs(text)
+    assert new.endswith("<p>Third paragraph.</p>\n</div>\n")
+
+
+def test_no_removal_when_nothing_bounds_the_span(monkeypatch: pytest.MonkeyPatch) -> None:
+    # should the source index and the parser ever disagree about where markup resumes (the
+    # index reading raw text where libxml2 saw elements), the slot keeps its finding but
+    # gets no fix: a removal could run to the end of the file
+    from postcheck import _html
+
+    monkeypatch.setattr(_html, "_closes_itself", lambda text, name_end, attrs_end: False)
+    text = post(P1 + '<iframe src="https://googleads.g.doubleclick.net/pagead/x"/>' + P2)
+    found = findings("PC301", text)
+    assert [f.code for f in found] == ["PC301"] and found[0].fix is None
+
+
+@pytest.mark.parametrize(
     "markup",
     [
         '<div id="div-gpt-ad-1558369339125-0"></div>',

@@ -6,6 +6,8 @@ whitespace only it used), or single attributes inside its raw start tag.
 
 from __future__ import annotations
 
+from lxml import etree
+
 from .._html import AttributeSpan, Tag, attribute_spans, repaired_name
 from ..model import Edit, Fix, fast_construct
 from ..parse import ParsedPost
@@ -34,12 +36,25 @@ def removal_span(post: ParsedPost, item: Element) -> tuple[int, int] | None:
     if tag is None or not _same_start_tag(post, item, tag):
         return None
     start, end = post.element_span(item.el)
-    if end <= start:
+    if end <= start or not _holds_only_its_own(post, item, start, end) or html.end_unchecked(item.el):
         return None
     balanced = _balance(post, start, end)
     if balanced is None:
         return None
     return start, balanced
+
+
+def _holds_only_its_own(post: ParsedPost, item: Element, start: int, end: int) -> bool:
+    """Are there no more start tags in the span than elements in the parsed subtree? More
+    means the span runs past the element (the source and the parser disagree about where
+    it ends), and removing it would remove what follows: no fix then."""
+    tags = len(post.html.tags_between(start, end))
+    elements = 0
+    for _ in item.el.iter(etree.Element):
+        elements += 1
+        if elements >= tags:
+            return True
+    return False
 
 
 def _same_start_tag(post: ParsedPost, item: Element, tag: Tag) -> bool:
