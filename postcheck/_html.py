@@ -48,6 +48,7 @@ _TOKEN = re.compile(
     + _ATTRS.pattern + ")"
 )
 _PLAIN_NAME = re.compile(r"[a-z][a-z0-9]*")
+_COMMENT_END = re.compile(r"--!?>")
 _RAW_END: dict[str, re.Pattern[str]] = {
     name: re.compile(r"</" + name + r"[\t\n\f\r />]", re.IGNORECASE) for name in _RAW_TEXT
 }
@@ -153,7 +154,15 @@ class HtmlIndex:
                 attrs_end = m.end()
                 end = n if attrs_end >= n else attrs_end + 1
                 name = m.group(3).lower()
-                if names and names[-1] == name:
+                if name in ("body", "html"):
+                    # libxml2 closes every open element there (and drops what follows
+                    # "</html>"; what follows "</body>" goes after the body)
+                    lt = m.start()
+                    for open_index in stack:
+                        ends[open_index] = lt
+                    stack.clear()
+                    names.clear()
+                elif names and names[-1] == name:
                     ends[stack.pop()] = end
                     names.pop()
                 elif name in names:
@@ -175,8 +184,9 @@ class HtmlIndex:
                 elif text.startswith("<!--->", lt):
                     pos = lt + 6
                 else:
-                    close = find("-->", lt + 4)
-                    pos = n if close < 0 else close + 3
+                    # "--!>" ends a comment too (HTML5's comment end bang state; libxml2 2.14)
+                    close_match = _COMMENT_END.search(text, lt + 4)
+                    pos = n if close_match is None else close_match.end()
             else:  # <!doctype …>, <?…>, or "</" not followed by a name: a bogus comment
                 close = find(">", lt + 2)
                 pos = n if close < 0 else close + 1

@@ -154,7 +154,8 @@ def test_self_closing_start_tags_as_libxml2_reads_them(html: str, want: list[tup
 
 _SELF_CLOSING = ["<div>", "</div>", "<p>", "</p>", "<span>", "</span>", "<b>x</b>", "text", "<br>",
                  '<iframe src="x"/>', "<iframe/>", "<script/>", "<style />", "<title/>", "<textarea/>", "<xmp/>",
-                 "<div/>", "<span/>", "<p/>", '<a href="x"/>', "<noscript/>", "<!-- c -->"]
+                 "<div/>", "<span/>", "<p/>", '<a href="x"/>', "<noscript/>", "<!-- c -->", "<!--d--!>", "--!>",
+                 "</body>"]
 
 
 @given(st.lists(st.sampled_from(_SELF_CLOSING), max_size=12))
@@ -166,3 +167,14 @@ def test_every_element_maps_to_its_own_start_tag(pieces: list[str]) -> None:
             start, end = post.element_span(el)
             assert post.text[start:end].startswith("<" + el.tag), (el.tag, post.text[start:end])
             assert not post.html.end_unchecked(el)
+
+
+def test_a_comment_ends_at_bang_close_too() -> None:
+    # HTML5's comment end bang state, as libxml2 2.14 reads it: "--!>" closes the comment
+    assert spans("<div><!--a--!><p class=x>b</p>--><p>d</p></div>")[1:] == [
+        ("p", "<p class=x>b</p>"), ("p", "<p>d</p>")]
+
+
+def test_end_of_body_closes_every_open_element() -> None:
+    # libxml2 closes everything at "</body>" and puts what follows after the body
+    assert spans("<div><p>a</body><p>b</p></div>")[1:] == [("p", "<p>a"), ("p", "<p>b</p>")]

@@ -110,6 +110,29 @@ def test_a_self_closed_slot_is_removed_alone(slot: str) -> None:
     assert new.endswith("<p>Third paragraph.</p>\n</div>\n")
 
 
+def test_text_the_parser_puts_after_the_body_is_not_removed_with_a_promo() -> None:
+    text = post(P1 + '<ul><li class="paywall"></body>' + P2 + "</li></ul>")
+    new = fixed(CODES, text)
+    assert 'class="paywall"' not in new and P2[3:-4] in new
+
+
+def test_no_removal_when_the_text_after_it_is_not_where_the_parser_has_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the parser puts the text after the end of the body; were the source index to
+    # disagree (here: "</body>" made to close nothing), the span would swallow it
+    from postcheck import _html
+
+    original = _html.HtmlIndex._tokenize
+
+    def ignore_end_of_body(self: _html.HtmlIndex) -> None:
+        self.text = self.text.replace("</body>", "</bod_>")  # the same length: offsets hold
+        original(self)
+
+    monkeypatch.setattr(_html.HtmlIndex, "_tokenize", ignore_end_of_body)
+    text = post(P1 + '<ul><li class="paywall"></body>Text the parser keeps after the body.</li></ul>')
+    found = findings("PC302", text)
+    assert [f.code for f in found] == ["PC302"] and found[0].fix is None
+
+
 def test_no_removal_when_nothing_bounds_the_span(monkeypatch: pytest.MonkeyPatch) -> None:
     # should the source index and the parser ever disagree about where markup resumes (the
     # index reading raw text where libxml2 saw elements), the slot keeps its finding but

@@ -6,6 +6,9 @@ whitespace only it used), or single attributes inside its raw start tag.
 
 from __future__ import annotations
 
+import html
+import re
+
 from lxml import etree
 
 from .._html import AttributeSpan, Tag, attribute_spans, repaired_name
@@ -39,9 +42,48 @@ def removal_span(post: ParsedPost, item: Element) -> tuple[int, int] | None:
     if end <= start or not _holds_only_its_own(post, item, start, end) or html.end_unchecked(item.el):
         return None
     balanced = _balance(post, start, end)
-    if balanced is None:
+    if balanced is None or not _tail_follows(post, item, balanced):
         return None
     return start, balanced
+
+
+_CLOSING = re.compile(r"(?:\s|</[^<>]*>)*")  # end tags and whitespace: no text of their own
+_SPACE = re.compile(r"\s+")
+
+
+def _tail_follows(post: ParsedPost, item: Element, end: int) -> bool:
+    """Does what the parser puts right after the element (its tail text, or a comment after
+    it or after the ancestors it closes) follow the span in the source? When it does not,
+    the span swallowed it (the source and the parser disagree about where the element
+    ends): no removal then. A following element needs no check: its start tag bounds the
+    span already (``element_span``)."""
+    source = post.html.text  # as the parser read it (code fences masked)
+    node: etree._Element | None = item.el
+    while node is not None:
+        tail = (node.tail or "").lstrip()
+        if tail:
+            return _text_follows(source, end, tail)
+        following = node.getnext()
+        if following is not None:
+            if isinstance(following.tag, str):
+                return True
+            return source.startswith(("<!", "<?"), _after_closing(source, end))
+        node = node.getparent()
+    return True
+
+
+def _after_closing(text: str, end: int) -> int:
+    m = _CLOSING.match(text, end)
+    return end if m is None else m.end()
+
+
+def _text_follows(text: str, end: int, tail: str) -> bool:
+    after = _after_closing(text, end)
+    want = _SPACE.sub("", tail[:32])[:8]
+    # the source spells the text with entities and character references
+    got = _SPACE.sub("", html.unescape(text[after:after + 256]))
+    # libxml2 replaces what it cannot decode: only a plain mismatch is a disagreement
+    return got.startswith(want) or "\ufffd" in want
 
 
 def _holds_only_its_own(post: ParsedPost, item: Element, start: int, end: int) -> bool:
