@@ -316,6 +316,10 @@ def expand_units(walk: Walk, result: Scan) -> None:
     `--fix` run would then have something new to remove.
     """
     by_el = {u.element.el: u for u in result.units}
+    # Units arrive in document order. A wrapper takes the place of its first member: no
+    # other unit lies between them (the wrapper holds nothing else), so that member's
+    # rank orders it, without numbering every element of the tree.
+    rank = {el: i for i, el in enumerate(by_el)}
     changed = True
     while changed:
         changed = False
@@ -359,11 +363,11 @@ def expand_units(walk: Walk, result: Scan) -> None:
                 del by_el[m.element.el]
             code = first.code if len(codes) == 1 else "PC301" if "PC301" in codes else first.code
             by_el[parent] = Unit(code, pinfo, first.matched, first.signature, first.reason)
+            rank[parent] = min(rank[m.element.el] for m in members)
             changed = True
     units = list(by_el.values())
     if len(units) > 1:
-        order = _document_order(u.element.el for u in units)
-        units.sort(key=lambda u: order[u.element.el])
+        units.sort(key=lambda u: rank[u.element.el])
     result.units = _merge_copies(units)
 
 
