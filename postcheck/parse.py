@@ -35,12 +35,13 @@ from ._body import (
 )
 from ._fastyaml import load_simple as load_simple_yaml
 from ._frontmatter import split_front_matter
-from ._html import HtmlIndex
+from ._html import AttributeSpan, HtmlIndex, Tag, attribute_spans, repaired_name
 from .model import Post
 
 __all__ = [
-    "DEFAULT_LIMITS", "MEDIA_TAGS", "Limits", "ParseIssue", "ParsedPost", "element_text", "load_simple_yaml",
-    "parse_bytes", "parse_text", "visible_text",
+    "DEFAULT_LIMITS", "MEDIA_TAGS", "AttributeSpan", "HtmlIndex", "Limits", "ParseIssue", "ParsedPost", "Tag",
+    "attribute_spans", "element_text", "load_simple_yaml", "parse_bytes", "parse_text", "repaired_name",
+    "visible_text",
 ]
 
 

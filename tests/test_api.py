@@ -105,3 +105,32 @@ def test_finding_json_shape() -> None:
                            "code": "PC009", "rule": "byte-order-mark", "severity": "warning",
                            "message": f.message, "field": None,
                            "fix": {"applicability": "safe", "description": f.fix.description}}
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """(relative level, module) of every import in a source file."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            found.append((node.level, node.module or ""))
+        elif isinstance(node, ast.Import):
+            found.extend((0, alias.name) for alias in node.names)
+    return found
+
+
+def test_layering() -> None:
+    # checks/ build on model, parse, rule and data only; nothing below the CLI imports it
+    package = Path(postcheck.__file__).parent
+    for path in sorted((package / "checks").glob("*.py")):
+        for level, module in _imports(path):
+            top = module.split(".")[0]
+            if level == 2 or (level == 0 and top == "postcheck"):
+                name = module if level == 2 else module.partition(".")[2]
+                assert name.split(".")[0] in {"model", "parse", "rule", "data"}, (path.name, module)
+    for path in sorted(package.rglob("*.py")):
+        if path.name in ("cli.py", "__main__.py"):
+            continue
+        for _level, module in _imports(path):
+            assert not module.endswith("cli") and module != "postcheck.cli", (path.name, module)

@@ -6,14 +6,13 @@ whitespace only it used), or single attributes inside its raw start tag.
 
 from __future__ import annotations
 
-import html
 import re
+from html import unescape
 
 from lxml import etree
 
-from .._html import AttributeSpan, Tag, attribute_spans, repaired_name
 from ..model import Edit, Fix, fast_construct
-from ..parse import ParsedPost
+from ..parse import AttributeSpan, ParsedPost, Tag, attribute_spans, repaired_name
 from ._units import INLINE_PARENTS, Element
 
 __all__ = ["attribute_edit", "attributes_of", "edit", "empty_in_source", "removal_edit", "removal_span", "safe_fix"]
@@ -81,7 +80,7 @@ def _text_follows(text: str, end: int, tail: str) -> bool:
     after = _after_closing(text, end)
     want = _SPACE.sub("", tail[:32])[:8]
     # the source spells the text with entities and character references
-    got = _SPACE.sub("", html.unescape(text[after:after + 256]))
+    got = _SPACE.sub("", unescape(text[after:after + 256]))
     # libxml2 replaces what it cannot decode: only a plain mismatch is a disagreement
     return got.startswith(want) or "\ufffd" in want
 

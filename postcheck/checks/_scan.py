@@ -17,9 +17,8 @@ from typing import Any, NamedTuple
 
 from lxml import etree
 
-from .._html import repaired_name
 from ..data import RuleData
-from ..parse import ParsedPost, element_text
+from ..parse import ParsedPost, element_text, repaired_name
 from ._signatures import EVENT_HANDLERS, URL_JUNK, URL_KEYS, Signature, SignatureTable, tables
 from ._units import (
     ASCII_SPACE,

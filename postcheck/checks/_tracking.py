@@ -9,10 +9,9 @@ from urllib.parse import unquote
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .._html import attribute_spans
 from ..data import RuleData, register_kind
 from ..model import Edit, Fix, Problem
-from ..parse import ParsedPost
+from ..parse import ParsedPost, attribute_spans
 from ..rule import RuleContext, RuleOptions
 from ._urls import decode_attribute, srcset_urls, tracking_deletions
 

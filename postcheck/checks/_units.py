@@ -15,8 +15,7 @@ from typing import Any
 
 from lxml import etree
 
-from .._html import attribute_spans, repaired_name
-from ..parse import MEDIA_TAGS, ParsedPost, element_text
+from ..parse import MEDIA_TAGS, ParsedPost, attribute_spans, element_text, repaired_name
 from ._signatures import Signature
 
 __all__ = [
