@@ -288,6 +288,25 @@ def test_link_shim_is_reported_without_fix() -> None:
 # -- PC304 active-content --------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("markup", "want"),
+    [
+        # removing the attribute must not make "/ >" a self-closing "/>": the title's text would show
+        ('<title c="d"/ onclick="x()">Advertisement</title>', '<title c="d"/ >Advertisement</title>'),
+        # nor glue an unquoted value to the closing slash: the link would go to "x/" and hold what follows
+        ('<a href=x onclick="y()"/>', "<a href=x />"),
+        ('<p onclick="go()">Hi</p>', "<p>Hi</p>"),
+        # nor glue the tag name to an attribute written without a space before it
+        ('<p onclick="go()"class="note">Hi</p>', '<p class="note">Hi</p>'),
+        ('<noscript class=box onclick="x()"/>', "<noscript class=box />"),
+    ],
+)
+def test_removing_an_attribute_keeps_how_the_tag_reads(markup: str, want: str) -> None:
+    new = fixed("PC304", post(P1 + markup + P2))
+    assert want in new
+    assert paragraphs(new) == paragraphs(post(P1 + markup + P2))
+
+
 def test_scripts_handlers_and_javascript_urls() -> None:
     text = post(P1 + '<script async src="https://platform.example.com/widgets.js"></script>'
                 '<p onclick="go()">Hi</p><a href="javascript:void(0)">x</a>' + P2)

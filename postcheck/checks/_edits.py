@@ -180,14 +180,32 @@ def attribute_edit(post: ParsedPost, item: Element, names: set[str]) -> list[Edi
     if tag is None or not _same_start_tag(post, item, tag):
         return []
     spans = attribute_spans(post.text, tag, len(item.tag) if item.repaired else None)
+    text = post.text
     edits = []
     for span in spans:
         if span.name in names:
             s = span.start
-            while s > tag.start and post.text[s - 1] in " \t\r\n\f":
+            while s > tag.start and text[s - 1] in " \t\r\n\f":
                 s -= 1
-            edits.append(edit(s, span.end))
+            edits.append(edit(s, span.end, " " if _joins(text, tag.start, s, span.end) else ""))
     return edits
+
+
+_UNQUOTED_VALUE_END = re.compile(r"=[\t\n\f\r ]*[^\t\n\f\r \"'>][^\t\n\f\r >]*\Z")
+
+
+def _joins(text: str, tag_start: int, start: int, end: int) -> bool:
+    """Would removing [start, end) from a start tag join what stood around it into something
+    that reads differently? `<span x=1 y>` must not become `<spany>`, `<title c="d"/ x>` a
+    self-closing `<title c="d"/>`, nor `<a href=x y/>` a link to "x/"."""
+    following = text[end:end + 1]
+    if following not in ("", " ", "\t", "\n", "\r", "\f", ">", "/"):
+        return True
+    if following == ">":
+        return text[start - 1] == "/"
+    if following == "/":
+        return _UNQUOTED_VALUE_END.search(text, tag_start, start) is not None
+    return False
 
 
 def attributes_of(post: ParsedPost, item: Element) -> list[AttributeSpan]:
