@@ -617,3 +617,25 @@ def test_property_cli_diff_applied_with_patch_equals_fix(text: str, unsafe: bool
         assert (code == 1) == (fixed != text) == bool(diff), err
         if diff:
             assert _patched(text, diff) == fixed
+
+
+_ARTICLE = ["<p>" + f"Paragraph {i} of the article, which readers came for and no fix may take away. " * 2 + "</p>"
+            for i in range(4)]
+_FURNITURE = ['<div class="ad-slot"></div>', '<iframe src="https://googleads.g.doubleclick.net/x"/>',
+              '<div class="subscribe-box"><a href="/subscribe">Subscribe</a></div>', '<script/>', "<style/>",
+              '<img src="blank.gif" data-src="https://img.example.com/a.jpg">', '<p onclick="x()">t</p>',
+              '<a href="https://e.com/?utm_source=x&amp;id=1">l</a>', "<div></div>", "<span></span>", "</body>",
+              "<!-- c --!>", '<section id="imu"><div id="dfp-ad-imu1"></div></section>', "<div>", "</div>", "<br/>",
+              '<ins class="adsbygoogle"/>', '<div class="ad-slot"/>', "<title/>", '<a href=x onclick="y()"/>']
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_FURNITURE), max_size=8), st.randoms(use_true_random=False))
+def test_safe_fixes_keep_every_article_paragraph(furniture: list[str], rnd: Any) -> None:
+    pieces = list(_ARTICLE)
+    for item in furniture:
+        pieces.insert(rnd.randint(0, len(pieces)), item)
+    text = "---\ntitle: A title\ndate: 2021-01-05T10:00:00+08:00\n---\n<div>" + "".join(pieces) + "</div>\n"
+    fixed, _ = fix_text(text, engine=ENGINE_ALL)
+    for paragraph in _ARTICLE:
+        assert paragraph in fixed
