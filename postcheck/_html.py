@@ -19,9 +19,11 @@ from lxml import etree
 
 __all__ = ["HtmlIndex", "Tag", "VOID_ELEMENTS"]
 
+# Elements libxml2 2.14 never gives content. HTML5's embed, source, track, wbr, bgsound and
+# keygen are not among them: libxml2 puts what follows inside them
+# (`<picture><source><img></picture>` holds the img in the source).
 VOID_ELEMENTS = frozenset(
-    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-     "source", "track", "wbr", "basefont", "bgsound", "frame", "keygen"}
+    {"area", "base", "br", "col", "hr", "img", "input", "link", "meta", "param", "basefont", "frame"}
 )
 _RAW_TEXT = frozenset({"script", "style", "xmp", "iframe", "noembed", "noframes", "textarea", "title"})
 _CLOSES_P = frozenset(
@@ -47,6 +49,11 @@ _TOKEN = re.compile(
     r"<(?:(!--)|([!?])|/(?:([A-Za-z][^\t\n\f\r />]*)" + _ATTRS.pattern + r")?|([A-Za-z][^\t\n\f\r />]*)"
     + _ATTRS.pattern + ")"
 )
+# libxml2's end-tag priorities (HTMLparser.c, htmlEndPriority): an end tag closes the open
+# elements above its own only when none of them has a higher priority; else it is ignored
+# (`<li><div></li>` leaves the div open).
+_END_PRIORITY = {"div": 150, "td": 160, "th": 160, "tr": 170, "thead": 180, "tbody": 180, "tfoot": 180,
+                 "table": 190, "head": 200, "body": 200, "html": 220}
 _PLAIN_NAME = re.compile(r"[a-z][a-z0-9]*")
 _COMMENT_END = re.compile(r"--!?>")
 _RAW_END: dict[str, re.Pattern[str]] = {
@@ -167,8 +174,14 @@ class HtmlIndex:
                     names.pop()
                 elif name in names:
                     depth = len(names) - 1
+                    priority = _END_PRIORITY.get(name, 100)
                     while names[depth] != name:
+                        if _END_PRIORITY.get(names[depth], 100) > priority:
+                            break  # libxml2: a misplaced end tag cannot close a stronger element
                         depth -= 1
+                    if names[depth] != name:
+                        pos = end
+                        continue
                     lt = m.start()
                     for open_index in stack[depth + 1 :]:
                         ends[open_index] = lt

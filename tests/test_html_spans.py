@@ -208,3 +208,18 @@ def test_the_source_index_reads_tag_soup_as_libxml2_does(html: str) -> None:
         if isinstance(el.tag, str) and el.tag not in ("html", "body"):
             tag = post.html.tag_of(el)
             assert tag is not None and tag.name == el.tag.lower(), (el.tag, tag)
+
+
+def test_a_misplaced_end_tag_cannot_close_a_stronger_element() -> None:
+    # libxml2's end-tag priorities: "</li>" cannot close an open div, so the div (and the
+    # li around it) run on; "</td>" may close a div
+    assert spans("<div><ul><li>a<div class=x>b</li>c</div>d</ul></div>")[2:] == [
+        ("li", "<li>a<div class=x>b</li>c</div>d"), ("div", "<div class=x>b</li>c</div>")]
+    assert spans("<table><tr><td><div>x</td></tr></table>")[2:] == [("td", "<td><div>x</td>"), ("div", "<div>x")]
+
+
+def test_elements_libxml2_gives_content() -> None:
+    # HTML5's void embed, source, track and wbr hold what follows them in libxml2 2.14
+    assert spans("<div><picture><source srcset=a><img src=b></picture><p>x</p></div>")[1:] == [
+        ("picture", "<picture><source srcset=a><img src=b></picture>"), ("source", "<source srcset=a><img src=b>"),
+        ("img", "<img src=b>"), ("p", "<p>x</p>")]
