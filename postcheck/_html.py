@@ -26,14 +26,6 @@ VOID_ELEMENTS = frozenset(
     {"area", "base", "br", "col", "hr", "img", "input", "link", "meta", "param", "basefont", "frame"}
 )
 _RAW_TEXT = frozenset({"script", "style", "xmp", "iframe", "noembed", "noframes", "textarea", "title"})
-_CLOSES_P = frozenset(
-    {"address", "article", "aside", "blockquote", "center", "details", "dialog", "dir", "div", "dl",
-     "fieldset", "figcaption", "figure", "footer", "header", "hgroup", "main", "menu", "nav", "ol", "p",
-     "section", "summary", "ul", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "listing", "form", "table",
-     "hr", "xmp"}
-)
-_SCOPE = frozenset({"table", "td", "th", "button", "object", "marquee", "applet", "caption", "template", "html"})
-
 _NAME = re.compile(r"[A-Za-z][^\t\n\f\r />]*")
 _ATTRS = re.compile(
     r"""(?:[\t\n\f\r /]++|[^\t\n\f\r />][^\t\n\f\r />=]*+"""
@@ -68,6 +60,34 @@ def _closes_itself(text: str, name_end: int, attrs_end: int) -> bool:
     for match in _ATTRIBUTE.finditer(text, name_end, attrs_end):
         last = match
     return last is None or last.end() != attrs_end or not last.group(4)
+
+
+_PROBE_NAME = re.compile(r"[a-z][a-z0-9]*(?:[:-][a-z0-9]+)*")
+_PROBE_PARSER = etree.HTMLParser(encoding="utf-8", no_network=True, recover=True)
+_IMPLIED_ENDS: dict[tuple[str, str], bool] = {}
+_DOCUMENT = frozenset({"html", "head", "body"})  # libxml2 implies these; a start tag of one adds nothing
+
+
+def _implies_end(current: str, new: str) -> bool:
+    """Does libxml2 end an open ``current`` element when a ``new`` start tag comes? Its
+    tree builder decides this from the pair alone (a table of HTML 4 rules that HTML5
+    tokenization left in place), so one parse of ``<current><new>`` per pair tells, and
+    the answer is kept."""
+    key = (current, new)
+    found = _IMPLIED_ENDS.get(key)
+    if found is None:
+        found = False
+        if _PROBE_NAME.fullmatch(current) and _PROBE_NAME.fullmatch(new) and \
+                current not in _DOCUMENT and new not in _DOCUMENT:
+            root = etree.fromstring(f"<{current}><{new}>".encode(), _PROBE_PARSER)
+            if root is not None:
+                outer = next(root.iter(current), None)
+                inner = next((el for el in root.iter(new) if el is not outer), None)
+                # ended: the new element exists, and outside the current one
+                found = outer is not None and inner is not None and outer not in inner.iterancestors()
+        if len(_IMPLIED_ENDS) < 65536:
+            _IMPLIED_ENDS[key] = found
+    return found
 
 
 class Tag(NamedTuple):
@@ -113,7 +133,7 @@ class HtmlIndex:
         find = text.find
         search = _TOKEN.search
         new_tag = tuple.__new__
-        auto_close = self._auto_close
+        closes = _implies_end
         while True:
             m = search(text, pos)
             if m is None:
@@ -126,22 +146,20 @@ class HtmlIndex:
                 end = attrs_end + 1
                 name = m.group(4).lower()
                 self_closing = text[attrs_end - 1] == "/" and _closes_itself(text, m.end(4), attrs_end)
-                if name in _CLOSES_P:
-                    if "p" in names:
-                        auto_close(stack, names, "p", lt)
-                elif name == "li":
-                    if "li" in names:
-                        auto_close(stack, names, "li", lt)
-                    if "p" in names:
-                        auto_close(stack, names, "p", lt)
+                # libxml2 ends the current element while the new start tag implies its end
+                # (a <p> at a <div>, an <li> at the next <li>): asked of libxml2 itself
+                while names and closes(names[-1], name):
+                    ends[stack.pop()] = lt
+                    names.pop()
                 index = len(tags)
                 tags.append(new_tag(Tag, (name, lt, end, self_closing)))
                 ends.append(end)
                 pos = end
-                if name in VOID_ELEMENTS or self_closing:
+                if name in VOID_ELEMENTS or self_closing or name in _DOCUMENT:
                     # libxml2 2.14 closes any element whose start tag ends in "/>" (HTML5
                     # would ignore the slash): `<iframe src="…"/>` holds no raw text and
-                    # `<div/>` nothing at all
+                    # `<div/>` nothing at all. It makes no element of an <html>, <head> or
+                    # <body> start tag in a body: it has them already.
                     continue
                 if name in _RAW_TEXT:
                     raw_end = _RAW_END[name].search(text, end)
@@ -206,18 +224,6 @@ class HtmlIndex:
         tail = len(text.rstrip())
         for open_index in stack:
             ends[open_index] = max(tags[open_index].end, tail)
-
-    def _auto_close(self, stack: list[int], names: list[str], name: str, at: int) -> None:
-        for depth in range(len(stack) - 1, -1, -1):
-            open_name = names[depth]
-            if open_name == name:
-                for open_index in stack[depth:]:
-                    self.ends[open_index] = at
-                del stack[depth:]
-                del names[depth:]
-                return
-            if open_name in _SCOPE or (name == "li" and open_name in ("ul", "ol")):
-                return
 
     # -- element mapping -------------------------------------------------------------
 

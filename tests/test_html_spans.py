@@ -223,3 +223,41 @@ def test_elements_libxml2_gives_content() -> None:
     assert spans("<div><picture><source srcset=a><img src=b></picture><p>x</p></div>")[1:] == [
         ("picture", "<picture><source srcset=a><img src=b></picture>"), ("source", "<source srcset=a><img src=b>"),
         ("img", "<img src=b>"), ("p", "<p>x</p>")]
+
+
+def test_implied_ends_are_libxml2s() -> None:
+    # libxml2 decides from the current element and the new tag alone: a <ul> ends a <p> but
+    # not an <a> inside it; a <figure> (not in its HTML 4 rules) ends nothing
+    assert spans("<div><p>a<a>b<ul><li>c</ul></a></p></div>")[1:3] == [
+        ("p", "<p>a<a>b<ul><li>c</ul></a></p>"), ("a", "<a>b<ul><li>c</ul></a>")]
+    assert spans("<div><p>a<figure>b</figure>c</p></div>")[1:] == [
+        ("p", "<p>a<figure>b</figure>c</p>"), ("figure", "<figure>b</figure>")]
+    assert spans("<div><ul><li>a<li>b</ul></div>")[2:] == [("li", "<li>a"), ("li", "<li>b")]
+
+
+_BLOCKS = ["div", "p", "span", "a", "ul", "ol", "li", "table", "tr", "td", "b", "i", "section", "figure", "picture",
+           "source", "img", "embed", "wbr", "br", "h2", "form", "blockquote", "iframe", "script", "dl", "dt", "dd"]
+
+
+@st.composite
+def _block_soup(draw: st.DrawFn) -> str:
+    out = []
+    for _ in range(draw(st.integers(1, 12))):
+        name = draw(st.sampled_from(_BLOCKS))
+        form = draw(st.sampled_from(["<{n}>", "</{n}>", "<{n}/>", '<{n} class="x">']))
+        out.append(form.format(n=name) + draw(st.sampled_from(["", "x", "\n"])))
+    return "<div>" + "".join(out) + "</div>"
+
+
+@given(_block_soup())
+def test_an_element_span_holds_its_descendants(html: str) -> None:
+    # the span a removal deletes covers every element libxml2 put inside the element
+    post = parse_text(HEAD + html)
+    assert post.tree is not None
+    for el in post.tree.iter():
+        if not isinstance(el.tag, str) or el.tag in ("html", "body"):
+            continue
+        start, end = post.element_span(el)
+        for inner in el.iterdescendants():
+            tag = post.html.tag_of(inner) if isinstance(inner.tag, str) else None
+            assert tag is None or start <= tag.start < end, (el.tag, inner.tag)
