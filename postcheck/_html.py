@@ -134,6 +134,7 @@ class HtmlIndex:
         search = _TOKEN.search
         new_tag = tuple.__new__
         closes = _implies_end
+        implied = _IMPLIED_ENDS
         while True:
             m = search(text, pos)
             if m is None:
@@ -148,7 +149,12 @@ class HtmlIndex:
                 self_closing = text[attrs_end - 1] == "/" and _closes_itself(text, m.end(4), attrs_end)
                 # libxml2 ends the current element while the new start tag implies its end
                 # (a <p> at a <div>, an <li> at the next <li>): asked of libxml2 itself
-                while names and closes(names[-1], name):
+                while names:
+                    ended = implied.get((names[-1], name))
+                    if ended is None:
+                        ended = closes(names[-1], name)
+                    if not ended:
+                        break
                     ends[stack.pop()] = lt
                     names.pop()
                 index = len(tags)
@@ -341,11 +347,12 @@ class HtmlIndex:
             end = following
         return start, end
 
-    def end_unchecked(self, element: etree._Element) -> bool:
-        """Do elements follow this one in the tree while none of them has a start tag in
-        the source? Then nothing bounds its span: the source and the parser disagree
-        (the source reads raw text or a comment where the parser saw markup)."""
-        if self._following_start(element) is not None:
+    def end_unchecked(self, element: etree._Element, end: int) -> bool:
+        """Do elements follow this one (whose span ends at ``end``) in the tree while no
+        start tag follows the span in the source? Then nothing bounds its span: the
+        source and the parser disagree (the source reads raw text or a comment where
+        the parser saw markup)."""
+        if bisect_left(self.tags, end, key=_START) < len(self.tags) or self._following_start(element) is not None:
             return False
         node: etree._Element | None = element
         while node is not None:

@@ -166,7 +166,7 @@ def test_every_element_maps_to_its_own_start_tag(pieces: list[str]) -> None:
         if isinstance(el.tag, str) and el.tag not in ("html", "body"):
             start, end = post.element_span(el)
             assert post.text[start:end].startswith("<" + el.tag), (el.tag, post.text[start:end])
-            assert not post.html.end_unchecked(el)
+            assert not post.html.end_unchecked(el, end)
 
 
 def test_a_comment_ends_at_bang_close_too() -> None:

@@ -38,7 +38,7 @@ def removal_span(post: ParsedPost, item: Element) -> tuple[int, int] | None:
     if tag is None or not _same_start_tag(post, item, tag):
         return None
     start, end = post.element_span(item.el)
-    if end <= start or not _holds_only_its_own(post, item, start, end) or html.end_unchecked(item.el):
+    if end <= start or not _holds_only_its_own(post, item, start, end) or html.end_unchecked(item.el, end):
         return None
     balanced = _balance(post, start, end)
     if balanced is None or not _tail_follows(post, item, balanced):
