@@ -95,7 +95,23 @@ def _engine(args: argparse.Namespace) -> tuple[Engine, EngineSpec, Config]:
         ignore=tuple(_codes(args.ignore) or ()),
         now=args.now,
     )
-    return spec.build(), spec, config
+    try:
+        return spec.build(), spec, config
+    except ConfigError as exc:
+        raise ConfigError(_naming_the_file(str(exc), args, config)) from None
+
+
+def _naming_the_file(message: str, args: argparse.Namespace, config: Config) -> str:
+    """A setting the engine rejects is named with the file it came from (not when the
+    command line gave it)."""
+    path = config.config_path
+    if not path or message.startswith(path):
+        return message
+    key = message.split(":", 1)[0].split(".", 1)[0]
+    given = {"select": args.select, "extend-select": args.extend_select, "ignore": args.ignore}
+    if given.get(key):
+        return message
+    return f"{path}: {message}"
 
 
 @contextmanager

@@ -98,6 +98,26 @@ def test_usage_error_names_the_selector(tree: Path, capsys: pytest.CaptureFixtur
     assert code == 2 and "PC999" in err and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    "setting",
+    ['select = ["PC999"]', 'schema = "os:system"', 'per-file-ignores = { "*.md" = ["XX1"] }',
+     "rules = { PC105 = { tolerance-days = \"x\" } }"],
+)
+def test_a_bad_setting_names_its_file(setting: str, tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tree / "posts/a.md", GOOD)
+    write(tree / "postcheck.toml", setting + "\n")
+    code, _, err = run(["check", "posts"], capsys)
+    assert code == 2 and "postcheck.toml: " in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_bad_selector_on_the_command_line_is_not_blamed_on_the_file(
+        tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tree / "posts/a.md", GOOD)
+    write(tree / "postcheck.toml", 'select = ["PC0"]\n')
+    code, _, err = run(["check", "--select", "PC999", "posts"], capsys)
+    assert code == 2 and "PC999" in err and "postcheck.toml" not in err
+
+
 def test_nonexistent_path_is_named(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["check", "nope/x.md"], capsys)
     assert code == 2 and "nope/x.md" in err
