@@ -3,9 +3,12 @@
 libxml2 records only the line of each element. The body of a scraped post is often
 one long line, so findings and fixes need more: this module tokenizes the raw HTML
 once (following the HTML5 tokenizer closely enough to agree with libxml2 2.14, which
-tokenizes the same way), pairs start and end tags with an open-element stack, and
-maps each lxml element to its start tag by (tag name, line, order). Everything is
-built on first use, once per post, and shared by all rules.
+tokenizes the same way), pairs start and end tags with an open-element stack the way
+libxml2's own tree builder does (not HTML5's: self-closing tags close, end tags have
+priorities, implied ends are asked of libxml2), and maps each lxml element to its
+start tag by (tag name, line, order). Everything is built on first use, once per
+post, and shared by all rules. Where the two could still disagree, removals check
+their span against the tree (``checks/_edits.py``).
 """
 
 from __future__ import annotations
