@@ -66,7 +66,6 @@ def _closes_itself(text: str, name_end: int, attrs_end: int) -> bool:
 
 
 _PROBE_NAME = re.compile(r"[a-z][a-z0-9]*(?:[:-][a-z0-9]+)*")
-_PROBE_PARSER = etree.HTMLParser(encoding="utf-8", no_network=True, recover=True)
 _IMPLIED_ENDS: dict[tuple[str, str], bool] = {}
 _DOCUMENT = frozenset({"html", "head", "body"})  # libxml2 implies these; a start tag of one adds nothing
 
@@ -82,7 +81,9 @@ def _implies_end(current: str, new: str) -> bool:
         found = False
         if _PROBE_NAME.fullmatch(current) and _PROBE_NAME.fullmatch(new) and \
                 current not in _DOCUMENT and new not in _DOCUMENT:
-            root = etree.fromstring(f"<{current}><{new}>".encode(), _PROBE_PARSER)
+            # a parser per probe (probes are rare): lxml parsers must not be shared across threads
+            parser = etree.HTMLParser(encoding="utf-8", no_network=True, recover=True)
+            root = etree.fromstring(f"<{current}><{new}>".encode(), parser)
             if root is not None:
                 outer = next(root.iter(current), None)
                 inner = next((el for el in root.iter(new) if el is not outer), None)
