@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 __all__ = [
     "DataError",
+    "DataModel",
     "RuleData",
     "SiteProfile",
     "builtin_data_dir",
@@ -50,6 +51,8 @@ class DataError(Exception):
 
 
 class DataModel(BaseModel):
+    """Base of every rule-data model: unknown keys are errors, aliases and names both load."""
+
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
 

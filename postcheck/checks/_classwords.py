@@ -16,18 +16,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from ..data import RuleData, register_kind
+from ..data import DataModel, RuleData, register_kind
 
-__all__ = ["ClassWords", "TokenWords", "token_words"]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+__all__ = ["ClassWords", "TokenWords", "lower_all", "token_words"]
 
 
-class Phrase(_Model):
+class Phrase(DataModel):
     """A ``word`` that, next to one of ``with`` in the same token, is part of a phrase."""
 
     word: str
@@ -35,19 +31,20 @@ class Phrase(_Model):
     source: str = Field(min_length=3)
 
 
-class SplitExample(_Model):
+class SplitExample(DataModel):
     token: str
     words: list[str] = Field(description="the word parts signatures see; empty when none count")
 
 
-def _lower_all(values: list[str]) -> list[str]:
+def lower_all(values: list[str]) -> list[str]:
+    """Trimmed, lower-cased, without empty entries (how data lists are compared)."""
     return [v.strip().lower() for v in values if v.strip()]
 
 
 _PREFIX = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
-class ClassWords(_Model):
+class ClassWords(DataModel):
     """A ``rules/markup/*.toml`` file of ``kind = "class-words"``."""
 
     kind: str = "class-words"
@@ -68,7 +65,7 @@ class ClassWords(_Model):
     @field_validator("negations", "generated_prefixes", "icon_prefixes")
     @classmethod
     def _lower(cls, value: list[str]) -> list[str]:
-        return _lower_all(value)
+        return lower_all(value)
 
     @field_validator("generated_prefixes", "icon_prefixes")
     @classmethod

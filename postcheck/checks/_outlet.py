@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from ..data import RuleData, register_kind
+from ..data import DataModel, RuleData, register_kind
 from ..parse import ParsedPost
 from ..rule import RuleContext
 
@@ -23,18 +23,14 @@ __all__ = [
 Separators = tuple[tuple[str, ...], tuple[str, ...]]
 
 
-class SeparatorExample(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
-
+class SeparatorExample(DataModel):
     title: str
     outlet: str
     strips_to: str | None = Field(default=None, alias="strips-to")
 
 
-class TitleSeparators(BaseModel):
+class TitleSeparators(DataModel):
     """``kind = "title-separators"``: what may stand between a headline and the outlet's name."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
     kind: str = "title-separators"
     source: str = Field(description="where this knowledge comes from")

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from ..data import RuleData, register_kind
-from ._classwords import TokenWords, token_words
+from ..data import DataModel, RuleData, register_kind
+from ._classwords import TokenWords, lower_all, token_words
 
 __all__ = [
     "EVENT_HANDLERS",
@@ -41,19 +41,11 @@ __all__ = [
 Code = Literal["PC301", "PC302", "PC303"]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
-
-
-class AttributeValue(_Model):
+class AttributeValue(DataModel):
     """An attribute whose (case-folded, trimmed) value equals ``value``."""
 
     name: str
     value: str
-
-
-def _lower_all(values: list[str]) -> list[str]:
-    return [v.strip().lower() for v in values if v.strip()]
 
 
 def _check_patterns(values: list[str]) -> list[str]:
@@ -65,7 +57,7 @@ def _check_patterns(values: list[str]) -> list[str]:
     return values
 
 
-class Signature(_Model):
+class Signature(DataModel):
     """One signature: any of its conditions matching an element is a match."""
 
     name: str
@@ -95,7 +87,7 @@ class Signature(_Model):
     )
     @classmethod
     def _lower(cls, value: list[str]) -> list[str]:
-        return _lower_all(value)
+        return lower_all(value)
 
     @field_validator("ids", "classes", "attributes")
     @classmethod
@@ -119,7 +111,7 @@ class Signature(_Model):
         return self
 
 
-class SignatureFile(_Model):
+class SignatureFile(DataModel):
     """A ``rules/markup/*.toml`` file: the signatures one rule uses."""
 
     kind: Literal["markup-signatures"] = "markup-signatures"

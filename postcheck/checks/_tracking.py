@@ -7,9 +7,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 from urllib.parse import unquote
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-from ..data import RuleData, register_kind
+from ..data import DataModel, RuleData, register_kind
 from ..model import Edit, Fix, Problem
 from ..parse import ParsedPost, attribute_spans
 from ..rule import RuleContext, RuleOptions
@@ -139,10 +139,8 @@ def _first_char_pattern(words: list[str]) -> str:
 _PARAMETER_NAME = re.compile(r"[A-Za-z0-9_.\-\[\]]+\*?")
 
 
-class TrackingParameter(BaseModel):
+class TrackingParameter(DataModel):
     """One tracking parameter: a query key, or a key prefix ending in ``*``."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
     name: str
     owner: str = Field(description="who sets the parameter and what for")
@@ -160,10 +158,8 @@ class TrackingParameter(BaseModel):
         return value.lower()
 
 
-class TrackingParameterList(BaseModel):
+class TrackingParameterList(DataModel):
     """A ``kind = "tracking-parameters"`` file of ``rules/``."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
     kind: Literal["tracking-parameters"] = "tracking-parameters"
     source: str = ""
