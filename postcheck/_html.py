@@ -410,6 +410,10 @@ class HtmlIndex:
                 found[key] = double or single or bare
         return found
 
+    def count_between(self, start: int, end: int) -> int:
+        """How many start tags start in [start, end)."""
+        return bisect_left(self.tags, end, key=_START) - bisect_left(self.tags, start, key=_START)
+
     def tags_between(self, start: int, end: int) -> list[Tag]:
         """Start tags whose start lies in [start, end)."""
         tags = self.tags

@@ -89,7 +89,7 @@ def _holds_only_its_own(post: ParsedPost, item: Element, start: int, end: int) -
     """Are there no more start tags in the span than elements in the parsed subtree? More
     means the span runs past the element (the source and the parser disagree about where
     it ends), and removing it would remove what follows: no fix then."""
-    tags = len(post.html.tags_between(start, end))
+    tags = post.html.count_between(start, end)
     elements = 0
     for _ in item.el.iter(etree.Element):
         elements += 1
