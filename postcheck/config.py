@@ -53,6 +53,8 @@ class Config(BaseModel):
     rules: dict[str, RuleConfig] = Field(default_factory=dict)
     cache_dir: str = Field(default=".postcheck_cache", alias="cache-dir")
     respect_gitignore: bool = Field(default=True, alias="respect-gitignore")
+    # exclude/.gitignore also for files named on the command line (pre-commit names them all)
+    force_exclude: bool = Field(default=False, alias="force-exclude")
     report_unused_suppressions: bool = Field(default=False, alias="report-unused-suppressions")
     max_bytes: int = Field(default=5 * 1024 * 1024, alias="max-bytes", gt=0)
 

@@ -37,8 +37,11 @@ ALWAYS_EXCLUDED = frozenset(
 class _GitIgnore:
     """The patterns of one .gitignore file, matched as git does for the common cases."""
 
-    def __init__(self, base: str, lines: Iterable[str]) -> None:
+    def __init__(self, base: str, lines: Iterable[str], outer: str = "") -> None:
+        # ``base``: the file's folder relative to the walked folder (a file inside it);
+        # ``outer``: the walked folder relative to the file's folder (a file above it)
         self.base = base
+        self.outer = outer
         self.rules: list[tuple[re.Pattern[str], bool, bool]] = []  # (regex, negated, dir_only)
         for raw in lines:
             line = raw.rstrip("\n\r")
@@ -113,6 +116,8 @@ def _ignored(ignores: Sequence[_GitIgnore], rel: str, is_dir: bool) -> bool:
     verdict = False
     for g in ignores:
         sub = rel if g.base == "" else rel[len(g.base) + 1 :]
+        if g.outer:
+            sub = f"{g.outer}/{sub}"
         decided = g.decide(sub, is_dir)
         if decided is not None:
             verdict = decided
@@ -125,20 +130,102 @@ class _Globs:
     def __init__(self, patterns: Sequence[str]) -> None:
         self.regex = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)) if patterns else None
 
-    def match(self, rel: str, name: str) -> bool:
+    def match(self, rel: str | None, name: str) -> bool:
+        """``rel``: the path from the project folder, None outside it (then only names match)."""
         regex = self.regex
-        return regex is not None and (regex.match(name) is not None or regex.match(rel) is not None)
+        if regex is None:
+            return False
+        return regex.match(name) is not None or (rel is not None and regex.match(rel) is not None)
 
 
-def discover(paths: Sequence[str], config: Config) -> tuple[list[str], list[str]]:
-    """Files to check (sorted, unique) and error messages for paths that do not exist."""
+def _read_gitignore(folder: str, base: str, outer: str = "") -> _GitIgnore | None:
+    try:
+        with open(os.path.join(folder, ".gitignore"), encoding="utf-8", errors="replace") as fh:
+            return _GitIgnore(base, fh.readlines(), outer)
+    except OSError:
+        return None
+
+
+def _outer_gitignores(folder: str, project: str) -> list[_GitIgnore]:
+    """The .gitignore files above ``folder`` (absolute) that git would apply inside it.
+
+    Up to the repository's top (the nearest folder holding ``.git``), or, outside a
+    repository, up to the project folder (the config's, else the working folder), so that
+    ``postcheck check sub`` skips what ``postcheck check .`` skips.
+    """
+    above: list[str] = []
+    here = os.path.dirname(folder)
+    while True:
+        above.append(here)
+        if os.path.exists(os.path.join(here, ".git")):
+            break
+        parent = os.path.dirname(here)
+        if parent == here:  # no repository: keep what lies inside the project folder
+            above = [a for a in above if a == project or a.startswith(os.path.join(project, ""))]
+            break
+        here = parent
+    found: list[_GitIgnore] = []
+    for outer_folder in reversed(above):  # the outermost first: inner files decide last
+        ignore = _read_gitignore(outer_folder, "", os.path.relpath(folder, outer_folder).replace(os.sep, "/"))
+        if ignore is not None:
+            found.append(ignore)
+    return found
+
+
+class _Anchor:
+    """Paths below a walked folder, read from the project folder (where the config is)."""
+
+    def __init__(self, folder: str, project: str) -> None:
+        self.prefix: str | None = None  # the walked folder inside the project: "" or "sub/"
+        self.inner: str | None = None  # the project inside the walked folder: "site/"
+        try:
+            rel = os.path.relpath(folder, project).replace(os.sep, "/")
+        except ValueError:  # another drive
+            return
+        if rel == ".":
+            self.prefix = ""
+        elif not (rel == ".." or rel.startswith("../") or os.path.isabs(rel)):
+            self.prefix = rel + "/"
+        else:
+            back = os.path.relpath(project, folder).replace(os.sep, "/")
+            if not (back == ".." or back.startswith("../") or os.path.isabs(back)):
+                self.inner = back + "/"
+
+    def __call__(self, rel: str) -> str | None:
+        if self.prefix is not None:
+            return self.prefix + rel
+        inner = self.inner
+        if inner is not None and rel.startswith(inner):
+            return rel[len(inner):]
+        return None
+
+
+def discover(paths: Sequence[str], config: Config, *, force_exclude: bool = False) -> tuple[list[str], list[str]]:
+    """Files to check (sorted, each file once) and error messages for paths that do not exist.
+
+    A file named on the command line is checked even when ``exclude`` or a .gitignore
+    would skip it, unless ``force_exclude`` (what the pre-commit hooks pass, since they name
+    every staged file). Globs are anchored at the project folder; a bare name matches at
+    any depth.
+    """
     found: dict[str, None] = {}
+    seen: set[str] = set()  # absolute, normalised: ``a.md ./a.md`` or ``. $PWD`` name one file once
     errors: list[str] = []
     include = _Globs(config.include)
     exclude = _Globs(config.exclude)
+    project = os.path.abspath(config.root or os.getcwd())
+
+    def add(name: str) -> None:
+        key = os.path.normpath(os.path.abspath(name))
+        if key not in seen:
+            seen.add(key)
+            found[name] = None
+
     for given in paths or ["."]:
         if os.path.isfile(given):
-            found.setdefault(given, None)
+            if force_exclude and _excluded_file(given, project, exclude, config.respect_gitignore):
+                continue
+            add(given)
             continue
         if not os.path.isdir(given):
             if os.path.lexists(given):
@@ -146,10 +233,13 @@ def discover(paths: Sequence[str], config: Config) -> tuple[list[str], list[str]
             else:
                 errors.append(f"{given}: no such file or folder")
             continue
+        top = os.path.abspath(given)
+        anchor = _Anchor(top, project)
         # A scandir walk: DirEntry knows regular files and folders without a stat per file.
         # (Entries come in no particular order; the result is sorted at the end.)
         prefix = "" if given in (".", "./", "") else os.path.join(given, "")
-        stack: list[tuple[str, str, list[_GitIgnore]]] = [(given, "", [])]
+        outer = _outer_gitignores(top, project) if config.respect_gitignore else []
+        stack: list[tuple[str, str, list[_GitIgnore]]] = [(given, "", outer)]
         while stack:
             dirpath, rel_dir, inherited = stack.pop()
             try:
@@ -159,21 +249,21 @@ def discover(paths: Sequence[str], config: Config) -> tuple[list[str], list[str]
                 continue
             ignores = inherited
             if config.respect_gitignore and any(e.name == ".gitignore" for e in entries):
-                try:
-                    with open(os.path.join(dirpath, ".gitignore"), encoding="utf-8", errors="replace") as fh:
-                        ignores = [*inherited, _GitIgnore(rel_dir, fh.readlines())]
-                except OSError:
-                    pass
+                inner = _read_gitignore(dirpath, rel_dir)
+                if inner is not None:
+                    ignores = [*inherited, inner]
             for entry in entries:
                 name = entry.name
                 rel = f"{rel_dir}/{name}" if rel_dir else name
+                anchored = anchor(rel)
                 try:
                     if entry.is_dir(follow_symlinks=False):
-                        if name in ALWAYS_EXCLUDED or exclude.match(rel, name) or _ignored(ignores, rel, True):
+                        if name in ALWAYS_EXCLUDED or exclude.match(anchored, name) or _ignored(ignores, rel, True):
                             continue
                         stack.append((entry.path, rel, ignores))
                         continue
-                    if not include.match(rel, name) or exclude.match(rel, name) or _ignored(ignores, rel, False):
+                    if not include.match(anchored, name) or exclude.match(anchored, name) \
+                            or _ignored(ignores, rel, False):
                         continue
                     # Symlinked folders are never followed (no loops, no escaping the tree); a
                     # broken symlink or a special file is not a post.
@@ -181,8 +271,36 @@ def discover(paths: Sequence[str], config: Config) -> tuple[list[str], list[str]
                         continue
                 except OSError:
                     continue
-                found.setdefault(prefix + (rel if os.sep == "/" else rel.replace("/", os.sep)), None)
+                add(prefix + (rel if os.sep == "/" else rel.replace("/", os.sep)))
     return sorted(found), errors
+
+
+def _excluded_file(path: str, project: str, exclude: _Globs, respect_gitignore: bool) -> bool:
+    """Whether a walk would have skipped this named file (``force_exclude``)."""
+    full = os.path.abspath(path)
+    folder, name = os.path.split(full)
+    above = _Anchor(folder, project).prefix
+    if above is None:  # outside the project: only names match
+        if exclude.match(None, name):
+            return True
+    else:
+        parts = [*above.split("/")[:-1], name]
+        for depth, part in enumerate(parts):
+            if part in ALWAYS_EXCLUDED or exclude.match("/".join(parts[: depth + 1]), part):
+                return True
+    if respect_gitignore:
+        # every .gitignore from the top down to the file's folder, each deciding on the path
+        # relative to its own folder; an ignored folder hides what it holds for good (as in git)
+        verdict = False
+        for g in _outer_gitignores(full, project):
+            steps = g.outer.split("/")
+            if any(g.decide("/".join(steps[:depth]), True) for depth in range(1, len(steps))):
+                return True
+            decided = g.decide(g.outer, False)
+            if decided is not None:
+                verdict = decided
+        return verdict
+    return False
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,67 @@ def test_gitignore_is_respected(here: Path) -> None:
         "a.md", "build/b.md", "posts/c.md", "posts/keep-tmp.md", "posts/tmp-d.md", "x/y/z.md"]
 
 
+def test_gitignore_above_the_folder_given_is_respected(here: Path) -> None:
+    # `postcheck check sub` skips what `postcheck check .` skips (as git and ruff do)
+    for name in ("sub/a.md", "sub/archive/b.md", "sub/c.tmp.md"):
+        touch(here / name)
+    touch(here / ".gitignore", "sub/archive/\n*.tmp.md\n")
+    assert found(["."]) == ["sub/a.md"]
+    assert found(["sub"]) == ["sub/a.md"]
+    assert found([str(here / "sub")]) == [str(here / "sub" / "a.md").replace(os.sep, "/")]
+    # inside a repository, up to its top, wherever the command runs from
+    (here / ".git").mkdir()
+    os.chdir(here / "sub")
+    assert found(["."]) == ["a.md"]
+    assert found(["archive"]) == ["archive/b.md"]  # a folder named explicitly is walked
+
+
+def test_gitignore_above_a_repository_is_not_read(here: Path) -> None:
+    touch(here / ".gitignore", "*.md\n")
+    touch(here / "repo/a.md")
+    (here / "repo" / ".git").mkdir()
+    os.chdir(here / "repo")
+    assert found(["."]) == ["a.md"]
+
+
+def test_globs_are_anchored_at_the_project_folder(here: Path) -> None:
+    for name in ("sub/a.md", "sub/archive/b.md", "archive/c.md"):
+        touch(here / name)
+    cfg = Config.model_validate({"exclude": ["sub/archive/*"]})
+    assert found(["."], cfg) == ["archive/c.md", "sub/a.md"]
+    assert found(["sub"], cfg) == ["sub/a.md"]
+    cfg = Config.model_validate({"exclude": ["archive/*"]})
+    assert found(["sub"], cfg) == ["sub/a.md", "sub/archive/b.md"]
+    # relative to the folder of the config file, not to the working folder
+    cfg = Config.model_validate({"exclude": ["archive/*"], "root": str(here / "sub")})
+    assert found(["."], cfg) == ["archive/c.md", "sub/a.md"]
+    # a bare name matches at any depth
+    cfg = Config.model_validate({"exclude": ["archive"]})
+    assert found(["sub"], cfg) == ["sub/a.md"]
+
+
+def test_one_file_named_two_ways_is_checked_once(here: Path) -> None:
+    touch(here / "a.md")
+    touch(here / "sub/b.md")
+    assert found(["a.md", "./a.md", str(here / "a.md")]) == ["a.md"]
+    assert found([".", str(here)]) == ["a.md", "sub/b.md"]
+    assert found(["sub/b.md", "sub/../sub/b.md", "sub"]) == ["sub/b.md"]
+
+
+def test_force_exclude_applies_to_named_files(here: Path) -> None:
+    for name in ("drafts/a.md", "b.md", "ignored/c.md", "d.tmp.md", "ok/e.md", "node_modules/f.md"):
+        touch(here / name)
+    touch(here / ".gitignore", "ignored/\n*.tmp.md\n")
+    cfg = Config.model_validate({"exclude": ["drafts/*"]})
+    named = ["drafts/a.md", "b.md", "ignored/c.md", "d.tmp.md", "ok/e.md", "node_modules/f.md"]
+    files, _ = discover(named, cfg)
+    assert len(files) == 6  # named files are checked: the user asked for them
+    files, _ = discover(named, cfg, force_exclude=True)
+    assert [f.replace(os.sep, "/") for f in files] == ["b.md", "ok/e.md"]
+    files, _ = discover(named, Config.model_validate({"respect-gitignore": False}), force_exclude=True)
+    assert [f.replace(os.sep, "/") for f in files] == ["b.md", "d.tmp.md", "drafts/a.md", "ignored/c.md", "ok/e.md"]
+
+
 def test_tool_folders_are_skipped(here: Path) -> None:
     for folder in (".git", ".venv", "node_modules", "__pycache__", ".postcheck_cache",
                    "_layouts", "_includes", "_site"):
