@@ -69,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--statistics", action="store_true", help="print counts per rule instead of findings")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     check.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: all cores)")
+    check.add_argument("--force-exclude", action="store_true",
+                       help="apply exclude and .gitignore to files named on the command line too")
     _add_fix_options(check)
     _add_ci_options(check)
 
@@ -105,11 +107,7 @@ def _naming_the_file(message: str, args: argparse.Namespace, config: Config) -> 
     """A setting the engine rejects is named with the file it came from (not when the
     command line gave it)."""
     path = config.config_path
-    if not path or message.startswith(path):
-        return message
-    key = message.split(":", 1)[0].split(".", 1)[0]
-    given = {"select": args.select, "extend-select": args.extend_select, "ignore": args.ignore}
-    if given.get(key):
+    if not path or message.startswith((path, "--")):  # "--select: …" came from the command line
         return message
     return f"{path}: {message}"
 
@@ -190,7 +188,8 @@ class _Tally:
 
 def _discover(args: argparse.Namespace, config: Config) -> list[str] | None:
     """The files to check, or None (after saying why) when a given path does not exist."""
-    paths, errors = discover(args.paths or ["."], config)
+    force = getattr(args, "force_exclude", False) or config.force_exclude
+    paths, errors = discover(args.paths or ["."], config, force_exclude=force)
     for message in errors:
         print(f"postcheck: error: {message}", file=sys.stderr)
     return None if errors else paths
@@ -383,6 +382,8 @@ def _add_baseline_command(sub: Any) -> None:
     _add_selection(p)
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     p.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: all cores)")
+    p.add_argument("--force-exclude", action="store_true",
+                   help="apply exclude and .gitignore to files named on the command line too")
     p.add_argument("--report-unused-suppressions", action="store_true", help=argparse.SUPPRESS)
 
 

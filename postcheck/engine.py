@@ -8,11 +8,13 @@ the keys that corpus-level rules need for their pass after all files.
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import hashlib
 import operator
 import os
 import re
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -55,14 +57,26 @@ def _matches(selector: str, rule: Rule) -> bool:
 
 
 def select_rules(rules: dict[str, Rule], select: Sequence[str] | None, extend: Sequence[str],
-                 ignore: Sequence[str], *, what: str = "select") -> list[Rule]:
-    """Rules chosen by code, code prefix (``PC3``) or name; unknown selectors are errors."""
-    for selector in [*(select or []), *extend, *ignore]:
-        if not any(_matches(selector, r) for r in rules.values()):
-            raise ConfigError(f"{what}: {selector!r} matches no rule code, prefix or name")
-    chosen = [r for r in rules.values() if select is None or any(_matches(s, r) for s in select)]
-    chosen += [r for r in rules.values() if r not in chosen and any(_matches(s, r) for s in extend)]
-    return sorted((r for r in chosen if not any(_matches(s, r) for s in ignore)), key=lambda r: r.code)
+                 ignore: Sequence[str], *, layers: Sequence[tuple[Sequence[str] | None, Sequence[str],
+                                                              Sequence[str], str]] = ()) -> list[Rule]:
+    """Rules chosen by code, code prefix (``PC3``) or name; unknown selectors are errors.
+
+    ``layers`` are applied after the first as ruff does: a layer's ``select`` starts the
+    choice again (so ``--select PC206`` on the command line overrides ``ignore = ["PC206"]``
+    in the config), then its ``extend`` adds and its ``ignore`` removes. Each layer's last
+    item names where it came from, as a prefix for the error naming a key (``"--"``).
+    """
+    chosen: set[str] = set()
+    for index, (sel, ext, ign, source) in enumerate([(select, extend, ignore, ""), *layers]):
+        for key, selectors in (("select", sel or []), ("extend-select", ext), ("ignore", ign)):
+            for selector in selectors:
+                if not any(_matches(selector, r) for r in rules.values()):
+                    raise ConfigError(f"{source}{key}: {selector!r} matches no rule code, prefix or name")
+        if sel is not None or index == 0:
+            chosen = {r.code for r in rules.values() if sel is None or any(_matches(s, r) for s in sel)}
+        chosen |= {r.code for r in rules.values() if any(_matches(s, r) for s in ext)}
+        chosen -= {r.code for r in rules.values() if any(_matches(s, r) for s in ign)}
+    return sorted((r for r in rules.values() if r.code in chosen), key=lambda r: r.code)
 
 
 @dataclass(frozen=True)
@@ -89,6 +103,12 @@ _SUPPRESSION_OPEN = re.compile(
 # scanning for "-->" from every opening took minutes on 1 MB of unclosed comments).
 _MAX_SUPPRESSION_ARGS = 1000
 _MAX_SUPPRESSION_RANGES = 1000
+
+
+def _inside(spans: list[tuple[int, int]], offset: int) -> bool:
+    """Whether ``offset`` lies in one of the sorted, disjoint ``[start, end)`` spans."""
+    i = bisect.bisect_right(spans, (offset, sys.maxsize)) - 1
+    return i >= 0 and offset < spans[i][1]
 
 
 def _suppression_comments(text: str) -> Iterator[tuple[int, int, str, str]]:
@@ -124,9 +144,12 @@ class Suppressions:
             return None
         ranges: list[tuple[str, int, int | None, int]] = []
         spans: list[tuple[int, int, str]] = []
+        fences = post.code_fences
         for start, end, kind, args in _suppression_comments(text):
             if len(ranges) >= _MAX_SUPPRESSION_RANGES:
                 break
+            if fences and _inside(fences, start):
+                continue  # a code example showing the comment (its text is literal), not a directive
             line, _ = post.line_col(start)
             codes = [c for c in re.split(r"[\s,]+", args.strip()) if c] or ["ALL"]
             codes = [resolve.get(c.lower(), c.upper()) for c in codes]
@@ -191,10 +214,8 @@ class Engine:
         unused_code = [UNUSED_SUPPRESSION] if (config.report_unused_suppressions
                                                and UNUSED_SUPPRESSION in self.registry) else []
         chosen = select_rules(
-            self.registry,
-            list(select) if select else config.select,
-            [*config.extend_select, *extend_select, *unused_code],
-            [*config.ignore, *ignore],
+            self.registry, config.select, config.extend_select, config.ignore,
+            layers=[(list(select) if select else None, [*extend_select, *unused_code], list(ignore), "--")],
         )
         rule_configs = self._rule_configs()
         self.active: list[ActiveRule] = []

@@ -89,6 +89,19 @@ def test_command_line_select_beats_config(repo: Path, capsys: pytest.CaptureFixt
     assert [c for _, c, _ in found] == ["PC007"]
 
 
+def test_command_line_select_beats_config_ignore(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # as in ruff: a selection on the command line starts the choice again
+    write(repo / "postcheck.toml", 'ignore = ["PC007"]\nextend-select = ["PC005"]\n')
+    _, found, _ = run(["check", "posts"], capsys)
+    assert [c for _, c, _ in found] == ["PC005"]
+    _, found, _ = run(["check", "--select", "PC007", "posts"], capsys)
+    assert [c for _, c, _ in found] == ["PC007"]
+    _, found, _ = run(["check", "--select", "PC0", "--ignore", "PC005", "posts"], capsys)
+    assert [c for _, c, _ in found] == ["PC007"]
+    _, found, _ = run(["check", "--extend-select", "PC007", "posts"], capsys)  # no reset: adds back
+    assert [c for _, c, _ in found] == ["PC005", "PC007"]
+
+
 def test_extend_select_and_fail_on_from_config(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(repo / "postcheck.toml", 'select = ["PC005"]\nextend-select = ["PC007"]\nfail-on = "warning"\n')
     code, found, _ = run(["check", "posts"], capsys)
@@ -104,7 +117,9 @@ def test_extend_select_and_fail_on_from_config(repo: Path, capsys: pytest.Captur
     ('select = "PC005"\n', "select"),
     ('timezone = "Mars/Olympus"\n', "timezone"),
     ('schema = "no_colon_here"\n', "schema"),
-    ('select = ["PC999"]\n', "PC999"),
+    ('select = ["PC999"]\n', "select: 'PC999'"),
+    ('extend-select = ["PC9"]\n', "extend-select: 'PC9'"),
+    ('ignore = ["nonsense"]\n', "ignore: 'nonsense'"),
     ('[per-file-ignores]\n"drafts/*" = ["PC999"]\n', "PC999"),
     ('[rules.PC999]\nseverity = "error"\n', "PC999"),
     ('[rules.PC007]\nseverity = "fatal"\n', "severity"),

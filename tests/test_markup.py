@@ -860,3 +860,13 @@ def test_more_lazy_loading_attributes(key: str) -> None:
     text = post(f'<img src="https://static.example.com/grey.gif" {key}="https://img.example.com/3.jpg" alt="x">')
     assert [c for c, _, _ in check("PC305", text)] == ["PC305"]
     assert 'src="https://img.example.com/3.jpg"' in fixed("PC305", text)
+
+
+def test_a_suppression_shown_in_a_code_fence_suppresses_nothing() -> None:
+    # a tutorial showing how to suppress a rule must not switch checking off for itself
+    head = HEAD.removesuffix("<div>\n")
+    shown = "```html\n<!-- postcheck: disable -->\n```\n\n"
+    slot = '<div id="dfp-ad-top"></div>\n'
+    text = head + shown + slot
+    assert check("PC301", text) == [("PC301", text.count("\n", 0, text.index("<div id")) + 1, 1)]
+    assert check("PC301", head + "<!-- postcheck: disable PC301 -->\n\n" + shown + slot) == []
