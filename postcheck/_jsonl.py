@@ -8,25 +8,45 @@ The cache stores each file's findings as the very lines a jsonl report writes, m
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .model import Finding
 
-__all__ = ["finding_line", "plain_line"]
+__all__ = ["SURROGATE", "dumps", "finding_line", "plain_line"]
 
-_quote = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses for a str
+_encode = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses for a str
+# A file name that is not UTF-8 reaches us with its bytes as lone surrogates (Python's
+# surrogateescape); written as they are they make the report invalid UTF-8. As \\udcXX
+# escapes the report stays ASCII-safe JSON and json.loads + os.fsencode give the bytes back.
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_surrogates(text: str) -> str:
+    return SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _quote(value: str) -> str:
+    quoted = _encode(value)
+    return _escape_surrogates(quoted) if SURROGATE.search(quoted) else quoted
+
+
+def dumps(value: Any, **options: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False)``, but valid UTF-8 whatever the strings hold."""
+    text = json.dumps(value, ensure_ascii=False, **options)
+    return _escape_surrogates(text) if SURROGATE.search(text) else text
 
 
 def finding_line(f: Finding) -> str:
     """``json.dumps(f.to_json(), ensure_ascii=False)`` and a newline, byte for byte, ~3x faster."""
     if type(f) is not Finding:  # a subclass may shape its JSON differently
-        return json.dumps(f.to_json(), ensure_ascii=False) + "\n"
+        return dumps(f.to_json()) + "\n"
     d = f.__dict__
     fix = d["fix"]
     line = plain_line(d["path"], d["line"], d["column"], d["end_line"], d["end_column"], d["code"], d["rule"],
                       d["severity"].value, d["message"], d["field"],
                       None if fix is None else (fix.applicability, fix.description))
-    return json.dumps(f.to_json(), ensure_ascii=False) + "\n" if line is None else line
+    return dumps(f.to_json()) + "\n" if line is None else line
 
 
 def plain_line(path: Any, line: Any, col: Any, eline: Any, ecol: Any, code: Any, rule: Any, severity: Any,

@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
+from ._jsonl import dumps
 from .model import Finding
 
 __all__ = ["Baseline", "BaselineError", "dump", "load"]
@@ -60,7 +61,7 @@ def dump(findings: Iterable[Finding], out: TextIO, base_dir: str = ".") -> None:
     ]
     out.write(f'{{"version": {FORMAT_VERSION},\n "tool": "postcheck",\n "findings": [')
     for i, e in enumerate(entries):
-        out.write(("\n  " if i == 0 else ",\n  ") + json.dumps(e, ensure_ascii=False))
+        out.write(("\n  " if i == 0 else ",\n  ") + dumps(e))
     out.write("]}\n")
 
 

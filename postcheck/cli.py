@@ -120,7 +120,11 @@ def _output(path: str | None) -> Any:
     target = Path(path)
     tmp = target.with_name(f".{target.name}.postcheck-tmp")
     try:
-        with open(tmp, "w", encoding="utf-8", errors="surrogateescape", newline="\n") as fh:
+        report = open(tmp, "w", encoding="utf-8", errors="surrogateescape", newline="\n")  # noqa: SIM115
+    except OSError as exc:  # a folder that does not exist, no permission: the user's to mend
+        raise UsageError(f"--output-file {path}: {exc.strerror or exc}") from None
+    try:
+        with report as fh:
             yield fh
     except BaseException:
         tmp.unlink(missing_ok=True)  # no half-written report, no stray temporary file
@@ -210,6 +214,8 @@ def _settle_heap() -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    if args.exit_zero and args.exit_non_zero_on_fix:
+        raise UsageError("--exit-zero and --exit-non-zero-on-fix contradict each other")
     engine, spec, config = _engine(args)
     if getattr(args, "owns_process", False):
         _settle_heap()
@@ -289,7 +295,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             sink = LineSink(out)
             text_sink = cast(TextIO, sink)  # the writers use only write()
             if args.statistics:
-                write_statistics(store, engine.registry, text_sink)
+                write_statistics(store, engine.registry, text_sink, unsafe_fixes=args.unsafe_fixes,
+                                 as_json=fmt in ("json", "jsonl"))
             else:
                 formatter(fmt)(store, summary, engine.registry, text_sink)
             sink.flush()
@@ -322,8 +329,10 @@ def _fix_exit_status(fixer: CliFixer, args: argparse.Namespace, tally: _Tally) -
         print(message, file=sys.stderr)
     status = tally.exit_status(args.exit_zero)
     if args.diff:
-        # Like `ruff --diff`: the question is "is there anything to fix?".
-        return status if status == EXIT_ERROR else (EXIT_FINDINGS if fixer.changed_files else EXIT_OK)
+        # Like `ruff --diff`: the question is "is there anything to fix?" (unless --exit-zero).
+        if status == EXIT_ERROR or args.exit_zero:
+            return status
+        return EXIT_FINDINGS if fixer.changed_files else EXIT_OK
     if status == EXIT_OK and args.exit_non_zero_on_fix and fixer.changed_files:
         return EXIT_FINDINGS
     return status

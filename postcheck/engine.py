@@ -369,7 +369,8 @@ class Engine:
                 yield Problem(start, end, f"suppression names {code}, which matches no rule")
             elif all(c in active for c in covered):
                 where = "on the next line" if kind == "disable-next-line" else "after it"
-                yield Problem(start, end, f"unused suppression: no {code} finding {where}")
+                what = "finding" if code == "ALL" else f"{code} finding"  # a bare "disable" names no code
+                yield Problem(start, end, f"unused suppression: no {what} {where}")
 
     def _finding(self, post: ParsedPost, active: ActiveRule, problem: Problem) -> Finding:
         line, col = post.line_col(problem.start)

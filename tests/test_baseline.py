@@ -185,6 +185,13 @@ def test_unused_suppression_of_an_unselected_rule_is_not_judged() -> None:
     assert [f.code for f in engine.check_bytes(text, "post.md").findings] == ["PC010"]
 
 
+def test_an_unused_bare_disable_names_no_code() -> None:
+    text = post(body="<!-- postcheck: disable -->\n" + BODY)
+    engine = Engine(Config.model_validate({"report-unused-suppressions": True}), rules=RULES, now=NOW)
+    assert [f.message for f in engine.check_bytes(text, "post.md").findings] == [
+        "unused suppression: no finding after it"]
+
+
 def test_report_unused_suppressions_flag(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     Path("posts/c.md").write_text(post(body="<!-- postcheck: disable-next-line PC007 -->\n" + BODY),
                                   encoding="utf-8")

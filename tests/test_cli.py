@@ -81,6 +81,8 @@ def test_fail_on_and_exit_zero(tree: Path, capsys: pytest.CaptureFixture[str]) -
     ["check", "--fail-on", "fatal", "posts"],
     ["explain", "PC999"],
     ["frobnicate"],
+    ["check", "--fix", "--exit-zero", "--exit-non-zero-on-fix", "posts"],
+    ["check", "--output-file", "no-such-folder/report.json", "posts"],
 ])
 def test_exit_2_on_usage_errors(args: list[str], tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(tree / "posts/a.md", BAD_DATE)
@@ -206,6 +208,21 @@ def test_jsonl(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 1
 
 
+def test_exit_zero_with_diff(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tree / "posts/a.md", "\ufeff" + THIN)  # PC009's fix removes the byte-order mark
+    code, out, _ = run(["check", *select("PC009"), "--diff", "posts"], capsys)
+    assert code == 1 and out.startswith("---")
+    code, out, _ = run(["check", *select("PC009"), "--diff", "--exit-zero", "posts"], capsys)
+    assert code == 0 and out.startswith("---")
+
+
+def test_an_unwritable_report_is_a_one_line_usage_error(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tree / "posts/a.md", GOOD)
+    code, _, err = run(["check", "--output-file", "missing/report.json", "posts"], capsys)
+    assert code == 2 and err.startswith("postcheck: error: --output-file missing/report.json: ")
+    assert "internal" not in err and len(err.strip().splitlines()) == 1
+
+
 def test_output_file(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(tree / "posts/a.md", BAD_DATE)
     code, out, _ = run(["check", *select("PC0"), "--format", "json", "--output-file", "report.json", "posts"],
@@ -227,6 +244,20 @@ def test_statistics(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
 # -- selection -------------------------------------------------------------------------------
 
 TWO = f"---\n{FM}tittle: x\n---\n<p>Subscribe to read.</p>\n"  # PC005 at 4:1 and PC007 at 6:1
+
+
+
+def test_statistics_mark_only_what_fix_would_apply(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tree / "posts/a.md", f"\ufeff---\n{FM}from: https://news.example.com/a b\n---\n{BODY}")
+    args = ["check", *select("PC009", "PC201"), "--statistics", "posts"]
+    _, out, _ = run(args, capsys)
+    marks = {line.split("\t")[1]: line.split("\t")[2][:3] for line in out.splitlines()}
+    assert marks == {"PC009": "[*]", "PC201": "[ ]"}  # PC201's fix is unsafe
+    _, out, _ = run([*args, "--unsafe-fixes"], capsys)
+    assert "[ ]" not in out
+    _, out, _ = run([*args, "--format", "json"], capsys)
+    assert json.loads(out) == [{"code": "PC009", "name": "byte-order-mark", "count": 1, "fixable": True},
+                               {"code": "PC201", "name": "invalid-source-url", "count": 1, "fixable": False}]
 
 
 def codes_of(out: str) -> list[str]:
@@ -362,3 +393,20 @@ def test_reader_that_stops_early_gets_no_noise(tmp_path: Path, fmt: str) -> None
     stderr = proc.stderr.read()
     assert proc.wait(timeout=60) == 0
     assert b"Exception ignored" not in stderr and b"Traceback" not in stderr, stderr
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "github", "sarif", "junit"])
+def test_reports_stay_utf8_when_a_file_name_is_not(fmt: str, tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    name = b"bad\xff-\xe4\xb8\xad.md"  # a Latin-1 byte, then a real CJK character
+    try:
+        with open(os.path.join(os.fsencode(tree), b"posts", name), "w", encoding="utf-8") as fh:
+            fh.write(THIN)
+    except OSError:
+        pytest.skip("the file system refuses names that are not UTF-8")
+    run(["check", *select("PC007"), "--format", fmt, "--output-file", "report", "posts"], capsys)
+    report = (tree / "report").read_bytes().decode("utf-8")  # strict: no stray byte
+    assert "中" in report or "%E4%B8%AD" in report
+    if fmt in ("json", "jsonl"):
+        doc = json.loads(report if fmt == "json" else report.splitlines()[0])
+        path = doc["findings"][0]["path"] if fmt == "json" else doc["path"]
+        assert os.fsencode(path) == b"posts/" + name  # the exact name comes back

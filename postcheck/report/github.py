@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterable
 from typing import TextIO
 
+from .._jsonl import SURROGATE as _SURROGATE
 from ..model import Finding, Severity
 from ..rule import Rule
 from . import Summary
@@ -22,6 +23,10 @@ _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 
 
 def escape_data(value: str) -> str:
+    # (a byte of a file name that is not UTF-8, held as a lone surrogate, shows as U+FFFD:
+    # annotations are UTF-8 and have no escape for it)
+    if not value.isascii():
+        value = _SURROGATE.sub("\ufffd", value)
     return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterable
 from typing import BinaryIO, TextIO
 
-from .._jsonl import finding_line, plain_line
+from .._jsonl import dumps, finding_line, plain_line
 from ..model import Finding, Severity
 from ..rule import CorpusItem, Rule
 from . import Findings, Summary
@@ -26,9 +26,9 @@ def write(findings: Findings, summary: Summary, rules: dict[str, Rule], out: Tex
     out.write(json.dumps({"name": "postcheck", "version": _version()}))
     out.write(',\n "findings": [')
     for i, f in enumerate(findings):
-        out.write(("\n  " if i == 0 else ",\n  ") + json.dumps(f.to_json(), ensure_ascii=False))
+        out.write(("\n  " if i == 0 else ",\n  ") + dumps(f.to_json()))
     out.write("],\n")
-    out.write(' "summary": ' + json.dumps(summary.to_json(), ensure_ascii=False) + "}\n")
+    out.write(' "summary": ' + dumps(summary.to_json()) + "}\n")
 
 
 def write_finding_line(f: Finding, out: TextIO) -> None:

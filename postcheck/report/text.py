@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from typing import TextIO
 
 from ..model import Finding
@@ -31,15 +33,33 @@ def write(findings: Iterable[Finding], summary: Summary, rules: dict[str, Rule],
     out.write(summary_line(summary, fixable) + "\n")
 
 
-def write_statistics(findings: Iterable[Finding], rules: dict[str, Rule], out: TextIO) -> None:
-    """Counts per code, like ``ruff --statistics``."""
+def statistics(findings: Iterable[Finding], rules: dict[str, Rule], *, unsafe_fixes: bool = False) -> list[Statistic]:
+    """Counts per code, most frequent first; ``fixable`` when ``--fix`` (with ``unsafe_fixes``,
+    ``--fix --unsafe-fixes``) would apply a fix of that code, as the summary line counts."""
     counts: dict[str, int] = {}
     fixable: dict[str, bool] = {}
+    applied = ("safe", "unsafe") if unsafe_fixes else ("safe",)
     for f in findings:
         counts[f.code] = counts.get(f.code, 0) + 1
-        fixable[f.code] = fixable.get(f.code, False) or f.fix is not None
-    for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        r = rules.get(code)
-        name = r.name if r else ""
-        mark = "[*]" if fixable[code] else "[ ]"
-        out.write(f"{n:>6}\t{code}\t{mark} {name}\n")
+        fixable[f.code] = fixable.get(f.code, False) or (f.fix is not None and f.fix.applicability in applied)
+    return [Statistic(code, rules[code].name if code in rules else "", n, fixable[code])
+            for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+@dataclass(frozen=True)
+class Statistic:
+    code: str
+    name: str
+    count: int
+    fixable: bool
+
+
+def write_statistics(findings: Iterable[Finding], rules: dict[str, Rule], out: TextIO, *,
+                     unsafe_fixes: bool = False, as_json: bool = False) -> None:
+    """Counts per code, like ``ruff --statistics`` (``as_json``: ruff's JSON shape)."""
+    rows = statistics(findings, rules, unsafe_fixes=unsafe_fixes)
+    if as_json:
+        out.write(json.dumps([asdict(row) for row in rows], ensure_ascii=False, indent=2) + "\n")
+        return
+    for row in rows:
+        out.write(f"{row.count:>6}\t{row.code}\t{'[*]' if row.fixable else '[ ]'} {row.name}\n")
