@@ -221,7 +221,9 @@ def discover(paths: Sequence[str], config: Config, *, force_exclude: bool = Fals
             seen.add(key)
             found[name] = None
 
+    cwd = os.getcwd()
     for given in paths or ["."]:
+        given = _shown(given, cwd)
         if os.path.isfile(given):
             if force_exclude and _excluded_file(given, project, exclude, config.respect_gitignore):
                 continue
@@ -238,6 +240,8 @@ def discover(paths: Sequence[str], config: Config, *, force_exclude: bool = Fals
         # A scandir walk: DirEntry knows regular files and folders without a stat per file.
         # (Entries come in no particular order; the result is sorted at the end.)
         prefix = "" if given in (".", "./", "") else os.path.join(given, "")
+        # an absolute folder holding the working folder: what lies inside it is shown relative
+        here = _Anchor(cwd, top).prefix if os.path.isabs(given) else None
         outer = _outer_gitignores(top, project) if config.respect_gitignore else []
         stack: list[tuple[str, str, list[_GitIgnore]]] = [(given, "", outer)]
         while stack:
@@ -271,8 +275,23 @@ def discover(paths: Sequence[str], config: Config, *, force_exclude: bool = Fals
                         continue
                 except OSError:
                     continue
-                add(prefix + (rel if os.sep == "/" else rel.replace("/", os.sep)))
+                native = rel if os.sep == "/" else rel.replace("/", os.sep)
+                add(native[len(here):] if here and rel.startswith(here) else prefix + native)
     return sorted(found), errors
+
+
+def _shown(given: str, cwd: str) -> str:
+    """An absolute path inside the working folder is shown relative to it (SPEC §5, as ruff
+    does); any other path exactly as it was given."""
+    if not os.path.isabs(given):
+        return given
+    try:
+        rel = os.path.relpath(given, cwd)
+    except ValueError:  # another drive
+        return given
+    if rel == ".." or rel.startswith(".." + os.sep) or os.path.isabs(rel):
+        return given
+    return rel
 
 
 def _excluded_file(path: str, project: str, exclude: _Globs, respect_gitignore: bool) -> bool:
