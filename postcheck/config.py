@@ -7,6 +7,7 @@ Unknown keys and bad values raise :class:`ConfigError` naming the key (exit 2).
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .data import known_timezone
 from .model import Severity
 
-__all__ = ["Config", "ConfigError", "find_config", "load_config"]
+__all__ = ["Config", "ConfigError", "find_config", "load_config", "misspelled_keys"]
 
 
 class ConfigError(Exception):
@@ -52,11 +53,11 @@ class Config(BaseModel):
     per_file_ignores: dict[str, list[str]] = Field(default_factory=dict, alias="per-file-ignores")
     rules: dict[str, RuleConfig] = Field(default_factory=dict)
     cache_dir: str = Field(default=".postcheck_cache", alias="cache-dir")
-    respect_gitignore: bool = Field(default=True, alias="respect-gitignore")
+    respect_gitignore: bool = Field(default=True, alias="respect-gitignore", strict=True)
     # exclude/.gitignore also for files named on the command line (pre-commit names them all)
-    force_exclude: bool = Field(default=False, alias="force-exclude")
-    report_unused_suppressions: bool = Field(default=False, alias="report-unused-suppressions")
-    max_bytes: int = Field(default=5 * 1024 * 1024, alias="max-bytes", gt=0)
+    force_exclude: bool = Field(default=False, alias="force-exclude", strict=True)
+    report_unused_suppressions: bool = Field(default=False, alias="report-unused-suppressions", strict=True)
+    max_bytes: int = Field(default=5 * 1024 * 1024, alias="max-bytes", gt=0, strict=True)
 
     # Where the config came from: relative paths in it are relative to this folder.
     root: str | None = Field(default=None, exclude=True)
@@ -120,7 +121,19 @@ def _format_error(path: Path | None, exc: ValidationError) -> str:
     return where + "; ".join(parts)
 
 
+def misspelled_keys(model: type[BaseModel], keys: Iterable[str]) -> list[tuple[str, str]]:
+    """(key, the key as it is written) for each key that is a field's Python name where the
+    field has another name in files (``min_chars`` for ``min-chars``): a file must use the
+    written one, as ruff's does, so that every setting has one spelling to search for."""
+    written = {name: field.alias for name, field in model.model_fields.items()
+               if field.alias and field.alias != name}
+    return [(key, written[key]) for key in keys if key in written]
+
+
 def config_from_mapping(data: dict[str, Any], path: Path | None = None) -> Config:
+    # (a mapping from Python code may use the field names; a file uses the written ones)
+    for key, alias in misspelled_keys(Config, data) if path is not None else ():
+        raise ConfigError(f"{path}: unknown key {key!r}; did you mean {alias!r}?")
     try:
         values = dict(data)
         if path is not None:

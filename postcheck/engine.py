@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .config import Config, ConfigError
+from .config import Config, ConfigError, misspelled_keys
 from .data import DataError, RuleData, load_rule_data
 from .model import Finding, Post, Problem, Severity, fast_construct
 from .parse import Limits, ParsedPost, parse_bytes, parse_text
@@ -221,6 +221,8 @@ class Engine:
         self.active: list[ActiveRule] = []
         for r in chosen:
             rc = rule_configs.get(r.code)
+            for key, alias in misspelled_keys(r.options, rc.options) if rc and config.config_path else ():
+                raise ConfigError(f"rules.{r.code}.{key}: unknown option; did you mean {alias!r}?")
             try:
                 options = r.options.model_validate(rc.options if rc else {})
             except ValidationError as exc:

@@ -125,6 +125,11 @@ def test_extend_select_and_fail_on_from_config(repo: Path, capsys: pytest.Captur
     ('[rules.PC007]\nseverity = "fatal"\n', "severity"),
     ('[rules.PC007]\nmin-chars = "lots"\n', "min-chars"),
     ('[rules.thin-body]\nbogus = 1\n', "bogus"),
+    ('[rules.thin-body]\nmin_chars = 10\n', "did you mean 'min-chars'"),
+    ('extend_select = ["PC007"]\n', "did you mean 'extend-select'"),
+    ('respect-gitignore = "yes"\n', "respect-gitignore"),
+    ('report-unused-suppressions = 1\n', "report-unused-suppressions"),
+    ('max-bytes = "5MB"\n', "max-bytes"),
     ('schema = "no_such_module_xyz:Model"\n', "no_such_module_xyz"),
     ("select = [\n", "postcheck.toml"),
 ])
