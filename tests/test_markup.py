@@ -870,3 +870,27 @@ def test_a_suppression_shown_in_a_code_fence_suppresses_nothing() -> None:
     text = head + shown + slot
     assert check("PC301", text) == [("PC301", text.count("\n", 0, text.index("<div id")) + 1, 1)]
     assert check("PC301", head + "<!-- postcheck: disable PC301 -->\n\n" + shown + slot) == []
+
+
+@pytest.mark.parametrize("slot", [
+    # the slot's own end tag is there, but it wraps two paragraphs
+    '<div id="dfp-ad-mid"><p>Work on the first section starts in May.</p><p>It should finish before winter.</p></div>',
+    # the slot's end tag is missing: libxml2 puts the rest of the article inside it
+    '<div id="dfp-ad-mid"><p>Work on the first section starts in May.</p>\n<p>It should finish before winter.</p>',
+    # no paragraphs, but more prose than any ad label
+    '<div class="mpu-ad">' + "The route runs along the river and past the old market hall. " * 4 + "</div>",
+])
+def test_a_slot_holding_prose_keeps_its_finding_but_loses_its_safe_fix(slot: str) -> None:
+    [found] = findings("PC301", post(slot))
+    assert found.fix is not None and found.fix.applicability == "unsafe"
+    assert "text it holds" in found.fix.description
+
+
+def test_a_promo_with_one_short_pitch_is_still_safely_removed() -> None:
+    promo = ('<div class="newsletter-signup"><h3>Morning briefing</h3><p>The day\'s news in your inbox.</p>'
+             '<a href="https://news.example.com/newsletters">Sign up</a></div>')
+    [found] = findings("PC302", post("<p>Article text.</p>" + promo))
+    assert found.fix is not None and found.fix.applicability == "safe"
+    label = '<div class="ad-label"><span>Advertisement</span><div id="div-gpt-ad-1"></div></div>'
+    [found] = findings("PC301", post(label))
+    assert found.fix is not None and found.fix.applicability == "safe"

@@ -15,7 +15,8 @@ from ..model import Edit, Fix, fast_construct
 from ..parse import AttributeSpan, ParsedPost, Tag, attribute_spans, repaired_name
 from ._units import INLINE_PARENTS, Element
 
-__all__ = ["attribute_edit", "attributes_of", "edit", "empty_in_source", "removal_edit", "removal_span", "safe_fix"]
+__all__ = ["SAFE_PROSE_CHARS", "SAFE_PROSE_PARAGRAPHS", "attribute_edit", "attributes_of", "edit", "empty_in_source",
+           "prose", "removal_edit", "removal_span", "safe_fix", "unsafe_fix"]
 
 
 # A post with findings builds a few edits and fixes each, from values that are valid by
@@ -29,6 +30,65 @@ def safe_fix(description: str, edits: tuple[Edit, ...]) -> Fix:
     """``Fix(applicability="safe", description=description, edits=edits)``, built without validation."""
     return fast_construct(  # type: ignore[no-any-return]
         Fix, {"applicability": "safe", "description": description, "edits": edits})
+
+
+def unsafe_fix(description: str, edits: tuple[Edit, ...]) -> Fix:
+    """``Fix(applicability="unsafe", …)``, built without validation."""
+    return fast_construct(  # type: ignore[no-any-return]
+        Fix, {"applicability": "unsafe", "description": description, "edits": edits})
+
+
+# What a removal may take and still be safe: an ad's label, a promo's call to action.
+# More prose than this, or several paragraphs of it, is what an unclosed ad container
+# swallows (libxml2 puts the rest of the article inside it); the shared corpus's largest
+# safe removal holds 64 characters outside links.
+SAFE_PROSE_CHARS = 150
+SAFE_PROSE_PARAGRAPHS = 1
+_PARAGRAPH_CHARS = 20  # a paragraph counts from here: shorter ones are labels and buttons
+_NOT_PROSE = frozenset({"script", "style", "noscript", "template", "title", "a", "button", "select", "option"})
+
+
+def prose(elements: tuple[etree._Element, ...]) -> tuple[int, int]:
+    """(characters of text outside links, buttons and scripts, paragraphs holding at least
+    ``_PARAGRAPH_CHARS`` of them) in the elements' subtrees; counting stops once past the
+    safe limits."""
+    chars = paragraphs = 0
+    for top in elements:
+        stack = [top]
+        while stack:
+            node = stack.pop()
+            tag = node.tag.lower() if isinstance(node.tag, str) else ""
+            if not tag or tag in _NOT_PROSE:
+                continue  # (its tail is its parent's text, counted there)
+            if tag == "p":
+                own = _outside_links(node)
+                chars += own
+                paragraphs += own >= _PARAGRAPH_CHARS
+            else:
+                chars += _length(node.text)
+                for child in node:
+                    chars += _length(child.tail)
+                    stack.append(child)
+            if chars > SAFE_PROSE_CHARS or paragraphs > SAFE_PROSE_PARAGRAPHS:
+                return chars, paragraphs
+    return chars, paragraphs
+
+
+def _outside_links(el: etree._Element) -> int:
+    total = 0
+    stack = [el]
+    while stack:
+        node = stack.pop()
+        total += _length(node.text)
+        for child in node:
+            total += _length(child.tail)
+            if isinstance(child.tag, str) and child.tag.lower() not in _NOT_PROSE:
+                stack.append(child)
+    return total
+
+
+def _length(text: str | None) -> int:
+    return len(_SPACE.sub("", text)) if text else 0
 
 
 def removal_span(post: ParsedPost, item: Element) -> tuple[int, int] | None:

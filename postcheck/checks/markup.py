@@ -16,7 +16,17 @@ from pydantic import Field
 from ..model import Fix, Problem
 from ..parse import ParsedPost
 from ..rule import RuleContext, RuleOptions, rule
-from ._edits import attribute_edit, empty_in_source, removal_edit, removal_span, safe_fix
+from ._edits import (
+    SAFE_PROSE_CHARS,
+    SAFE_PROSE_PARAGRAPHS,
+    attribute_edit,
+    empty_in_source,
+    prose,
+    removal_edit,
+    removal_span,
+    safe_fix,
+    unsafe_fix,
+)
 from ._lazy import LAZY_KEYS, lazy_fix, looks_like_url, placeholder
 from ._scan import scan
 from ._signatures import EVENT_HANDLERS, URL_JUNK, URL_KEYS, tables, url_parts
@@ -59,7 +69,14 @@ def _unit_problem(post: ParsedPost, unit: Unit, label: str) -> Problem:
     if all(s is not None for s in spans) and not (unit.element.tag in _INLINE and _inline(unit.element)):
         first_span = spans[0]
         assert first_span is not None and last_span is not None
-        fix = safe_fix("remove the element", (removal_edit(post, first_span[0], last_span[1], unit.element),))
+        edits = (removal_edit(post, first_span[0], last_span[1], unit.element),)
+        chars, paragraphs = prose(tuple(item.el for item in (unit.element, *unit.extra)))
+        if chars > SAFE_PROSE_CHARS or paragraphs > SAFE_PROSE_PARAGRAPHS:
+            # more prose than an ad's label or a promo's pitch: perhaps article text the
+            # slot swallowed (an unclosed ad container holds the rest of the article)
+            fix = unsafe_fix("remove the element and the text it holds", edits)
+        else:
+            fix = safe_fix("remove the element", edits)
     return Problem(start, end, message, fix=fix, context={"signature": unit.reason})
 
 
@@ -105,7 +122,10 @@ def ad_slot(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     ## Fix safety
     Safe: removes the element's exact source span (and whitespace only it used). An
     element that holds article paragraphs besides the ad is never removed whole; when
-    the source span cannot be verified the finding has no fix.
+    the source span cannot be verified the finding has no fix. A slot holding more prose
+    than an ad's label (over 150 characters outside links, or two paragraphs) gets an
+    unsafe fix: that may be article text the slot swallowed (an unclosed ad container
+    holds the rest of the article).
     """
     for unit in scan(post, ctx.data).units:
         if unit.code == "PC301":
@@ -147,7 +167,8 @@ def paywall_promo(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     ## Fix safety
     Safe when the promo is a block of its own (removed with its exact span). A promo
     link inside a sentence is reported without a fix, since removing it would leave a
-    broken sentence.
+    broken sentence. A promo holding more prose than a pitch (over 150 characters
+    outside links and buttons, or two paragraphs) gets an unsafe fix.
     """
     for unit in scan(post, ctx.data).units:
         if unit.code == "PC302":
