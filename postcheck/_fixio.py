@@ -1,4 +1,4 @@
-"""The file side of fixing: unified diffs that ``patch`` applies, and atomic writes.
+"""The file side of checking and fixing: safe reads, unified diffs that ``patch`` applies, and atomic writes.
 
 Kept apart from :mod:`postcheck.fix` (which decides what to change) so each stays small.
 """
@@ -6,15 +6,40 @@ Kept apart from :mod:`postcheck.fix` (which decides what to change) so each stay
 from __future__ import annotations
 
 import difflib
+import errno
 import os
 import stat
 import tempfile
 
-__all__ = ["FixWriteError", "unified_diff", "write_atomic"]
+__all__ = ["FixWriteError", "read_regular", "unified_diff", "write_atomic"]
 
 
 class FixWriteError(Exception):
     """A fixed file was not written (changed on disk, a symlink, not encodable...)."""
+
+
+# -- reads ---------------------------------------------------------------------------
+
+
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
+def read_regular(path: str, limit: int) -> bytes:
+    """The bytes of a regular file, at most ``limit + 1`` of them (one past the limit says it
+    is too large). A FIFO, device or socket is refused, not read: opening a FIFO for reading
+    would wait for a writer forever, so it is opened without blocking and checked first."""
+    fd = os.open(path, os.O_RDONLY | _NONBLOCK | getattr(os, "O_BINARY", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        if _NONBLOCK:
+            os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            # read(n) would allocate n bytes up front: a 5 MB buffer for every 7 KB post.
+            return fh.read() if info.st_size <= limit else fh.read(limit + 1)
+    finally:
+        os.close(fd)
 
 
 # -- diffs ---------------------------------------------------------------------------

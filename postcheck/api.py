@@ -54,9 +54,9 @@ def check_paths(paths: Iterable[str | os.PathLike[str]], config: ConfigLike = No
     """
     cfg = _config(config)
     engine = get_engine(cfg, now=now)
-    files, errors = discover([os.fspath(p) for p in paths], cfg)
-    if errors:
-        raise FileNotFoundError("; ".join(errors))
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]  # one path, not the characters of one
+    files, _unreadable_folders = discover([os.fspath(p) for p in paths], cfg)
     collected: list[Any] = []
     for result in run_files(engine, EngineSpec(cfg, now=now), files, jobs):
         collected.extend(result.corpus)

@@ -190,13 +190,13 @@ class _Tally:
         return EXIT_FINDINGS if self.failing else EXIT_OK
 
 
-def _discover(args: argparse.Namespace, config: Config) -> list[str] | None:
-    """The files to check, or None (after saying why) when a given path does not exist."""
+def _discover(args: argparse.Namespace, config: Config) -> list[str]:
+    """The files to check; a folder that cannot be read is named in a warning."""
     force = getattr(args, "force_exclude", False) or config.force_exclude
-    paths, errors = discover(args.paths or ["."], config, force_exclude=force)
-    for message in errors:
-        print(f"postcheck: error: {message}", file=sys.stderr)
-    return None if errors else paths
+    paths, unreadable = discover(args.paths or ["."], config, force_exclude=force)
+    for message in unreadable:
+        print(f"postcheck: warning: {message}", file=sys.stderr)
+    return paths
 
 
 def _settle_heap() -> None:
@@ -220,8 +220,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     if getattr(args, "owns_process", False):
         _settle_heap()
     paths = _discover(args, config)
-    if paths is None:
-        return EXIT_ERROR
     jobs = _jobs(args)
     fmt = args.format
     collected: list[Any] = []
@@ -443,8 +441,6 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
     engine, spec, config = _engine(args)
     paths = _discover(args, config)
-    if paths is None:
-        return EXIT_ERROR
     args.format = "json"  # no progress bar decisions based on a human format
     findings: list[Finding] = []
     collected: list[Any] = []

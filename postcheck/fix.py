@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO, overload
 
-from ._fixio import FixWriteError, unified_diff, write_atomic
+from ._fixio import FixWriteError, read_regular, unified_diff, write_atomic
 from .model import Edit, Finding, Fix, Severity
 
 if TYPE_CHECKING:
@@ -385,8 +385,7 @@ def fix_file(engine: Engine, path: str, *, unsafe: bool = False, write: bool = T
     write sets ``error`` and leaves the file as it was.
     """
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read(engine.limits.max_bytes + 1)
+        raw = read_regular(path, engine.limits.max_bytes)
     except OSError as exc:
         return FileFix(path, None, error=f"cannot read: {exc.strerror or exc}")
     try:

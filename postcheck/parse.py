@@ -430,7 +430,8 @@ def parse_bytes(
         post = ParsedPost("", path, schema=schema, source_field=source_field, limits=limits)
         post.readable = False
         post.issues.append(
-            ParseIssue("PC001", f"file is {len(raw):,} bytes, over the {limits.max_bytes:,}-byte limit", 0, 0)
+            # (a file on disk is read only one byte past the limit: its size is not len(raw))
+            ParseIssue("PC001", f"file is over the {limits.max_bytes:,}-byte limit (max-bytes)", 0, 0)
         )
         return post
     nul = raw.find(b"\0")

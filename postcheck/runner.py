@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
+from ._fixio import read_regular
 from .config import Config
 from .engine import Engine, FileResult
 from .model import Finding, Severity
@@ -140,8 +141,8 @@ class _Globs:
 
 def _read_gitignore(folder: str, base: str, outer: str = "") -> _GitIgnore | None:
     try:
-        with open(os.path.join(folder, ".gitignore"), encoding="utf-8", errors="replace") as fh:
-            return _GitIgnore(base, fh.readlines(), outer)
+        return _GitIgnore(base, read_regular(os.path.join(folder, ".gitignore"), 1 << 20).decode(
+            "utf-8", "replace").splitlines(), outer)
     except OSError:
         return None
 
@@ -201,12 +202,14 @@ class _Anchor:
 
 
 def discover(paths: Sequence[str], config: Config, *, force_exclude: bool = False) -> tuple[list[str], list[str]]:
-    """Files to check (sorted, each file once) and error messages for paths that do not exist.
+    """Files to check (sorted, each file once) and warnings about folders that could not be read.
 
-    A file named on the command line is checked even when ``exclude`` or a .gitignore
-    would skip it, unless ``force_exclude`` (what the pre-commit hooks pass, since they name
-    every staged file). Globs are anchored at the project folder; a bare name matches at
-    any depth.
+    A path named on the command line that is no regular file or folder (missing, a dangling
+    symlink, a FIFO) is kept: reading it gives its PC001 finding, as ruff reports E902,
+    and the other files are checked all the same. A file named on the command line is
+    checked even when ``exclude`` or a .gitignore would skip it, unless ``force_exclude``
+    (what the pre-commit hooks pass, since they name every staged file). Globs are
+    anchored at the project folder; a bare name matches at any depth.
     """
     found: dict[str, None] = {}
     seen: set[str] = set()  # absolute, normalised: ``a.md ./a.md`` or ``. $PWD`` name one file once
@@ -230,10 +233,7 @@ def discover(paths: Sequence[str], config: Config, *, force_exclude: bool = Fals
             add(given)
             continue
         if not os.path.isdir(given):
-            if os.path.lexists(given):
-                errors.append(f"{given}: not a regular file or folder")
-            else:
-                errors.append(f"{given}: no such file or folder")
+            add(given)  # its PC001 says why it cannot be read
             continue
         top = os.path.abspath(given)
         anchor = _Anchor(top, project)
@@ -249,7 +249,8 @@ def discover(paths: Sequence[str], config: Config, *, force_exclude: bool = Fals
             try:
                 with os.scandir(dirpath) as it:
                     entries = list(it)
-            except OSError:
+            except OSError as exc:
+                errors.append(f"{dirpath}: cannot read folder: {exc.strerror or exc}")
                 continue
             ignores = inherited
             if config.respect_gitignore and any(e.name == ".gitignore" for e in entries):
@@ -338,12 +339,7 @@ class EngineSpec:
 
 
 def _read(engine: Engine, path: str) -> bytes:
-    limit = engine.limits.max_bytes
-    with open(path, "rb") as fh:
-        if os.fstat(fh.fileno()).st_size <= limit:
-            # read(n) would allocate n bytes up front: a 5 MB buffer for every 7 KB post.
-            return fh.read()
-        return fh.read(limit + 1)  # one byte past the limit tells PC001 the file is too large
+    return read_regular(path, engine.limits.max_bytes)
 
 
 def read_and_check(engine: Engine, path: str) -> FileResult:

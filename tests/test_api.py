@@ -70,9 +70,16 @@ def test_check_paths_is_a_lazy_iterator(tmp_path: Path) -> None:
     assert [(Path(f.path or "").name, f.code) for f in found] == [("a.md", "PC004"), ("b.md", "PC007")]
 
 
-def test_check_paths_missing_path(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError):
-        list(postcheck.check_paths([tmp_path / "nope"]))
+def test_check_paths_missing_path_is_a_finding(tmp_path: Path) -> None:
+    # findings are values, never exceptions: a path that cannot be read is PC001, as in the CLI
+    (tmp_path / "a.md").write_text("---\ntitle: A\n---\n<p>Subscribe to read.</p>\n", encoding="utf-8")
+    found = [(Path(f.path or "").name, f.code) for f in postcheck.check_paths([tmp_path / "nope", tmp_path / "a.md"])]
+    assert ("nope", "PC001") in found and any(name == "a.md" for name, _ in found)
+
+
+def test_check_paths_takes_one_path_too(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("---\ntitle: A\n---\n<p>Subscribe to read.</p>\n", encoding="utf-8")
+    assert {Path(f.path or "").name for f in postcheck.check_paths(str(tmp_path / "a.md"))} == {"a.md"}
 
 
 def test_check_post_from_dict_and_body() -> None:

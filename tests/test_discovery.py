@@ -51,9 +51,21 @@ def test_duplicates_are_removed(here: Path) -> None:
     assert found(["a.md", "a.md", "."]) == ["a.md"]
 
 
-def test_missing_path_is_an_error(here: Path) -> None:
-    files, errors = discover(["nope"], Config())
-    assert files == [] and len(errors) == 1 and "nope" in errors[0]
+def test_a_missing_path_is_kept_for_its_pc001(here: Path) -> None:
+    files, warnings = discover(["nope"], Config())
+    assert files == ["nope"] and warnings == []
+
+
+@pytest.mark.skipif(os.name == "nt" or os.geteuid() == 0, reason="needs POSIX permissions that bind the user")
+def test_an_unreadable_folder_is_a_warning(here: Path) -> None:
+    touch(here / "ok.md")
+    touch(here / "locked/a.md")
+    (here / "locked").chmod(0)
+    try:
+        files, warnings = discover(["."], Config())
+    finally:
+        (here / "locked").chmod(0o755)
+    assert files == ["ok.md"] and len(warnings) == 1 and "locked" in warnings[0]
 
 
 def test_include_and_exclude(here: Path) -> None:
