@@ -11,7 +11,7 @@ import os
 import stat
 import tempfile
 
-__all__ = ["FixWriteError", "read_regular", "unified_diff", "write_atomic"]
+__all__ = ["FixWriteError", "read_regular", "temp_prefix", "unified_diff", "write_atomic"]
 
 
 class FixWriteError(Exception):
@@ -117,7 +117,7 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
     if _read_nofollow(path) != expected:
         raise FixWriteError("changed on disk since it was read; not written")
     folder = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".postcheck-tmp", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".postcheck-tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -139,6 +139,15 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
             pass
         raise
     _fsync_folder(folder)
+
+
+def temp_prefix(path: str) -> str:
+    """The start of a temporary file's name beside ``path``: its name, shortened so that a
+    post whose name is near the 255-byte limit (CJK titles reach it) can still be replaced."""
+    name = os.path.basename(path)
+    while len(name.encode("utf-8", "surrogateescape")) > 120:
+        name = name[: len(name) * 2 // 3]
+    return f".{name}."
 
 
 def _read_nofollow(path: str) -> bytes:

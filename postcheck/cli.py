@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import stat
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Sequence
-from contextlib import contextmanager
-from pathlib import Path
+from contextlib import contextmanager, suppress
 from typing import Any, TextIO, cast
 
 from . import __version__
+from ._fixio import temp_prefix
 from ._store import FindingStore
 from .config import Config, ConfigError, load_config
 from .engine import Engine, FileResult
@@ -114,22 +116,55 @@ def _naming_the_file(message: str, args: argparse.Namespace, config: Config) -> 
 
 @contextmanager
 def _output(path: str | None) -> Any:
+    """The report's stream: stdout, or ``--output-file``.
+
+    A regular file (new or replaced) is written atomically under a temporary name, so no
+    reader sees half a report. Anything else that exists (a device like /dev/null, a FIFO, a
+    symlink) is written into, as ``>`` would: replacing it would turn /dev/null into a file
+    or a symlink into a copy.
+    """
     if path is None:
         yield sys.stdout
         return
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.postcheck-tmp")
+    if not path:
+        raise UsageError("--output-file: empty file name")
     try:
-        report = open(tmp, "w", encoding="utf-8", errors="surrogateescape", newline="\n")  # noqa: SIM115
+        target = os.stat(path)
+    except FileNotFoundError:
+        target = None
+    except OSError as exc:
+        raise UsageError(f"--output-file {path}: {exc.strerror or exc}") from None
+    if target is not None and stat.S_ISDIR(target.st_mode):
+        raise UsageError(f"--output-file {path}: is a folder")
+    direct = target is not None and (not stat.S_ISREG(target.st_mode) or os.path.islink(path))
+    try:
+        if direct:
+            report = open(path, "w", encoding="utf-8", errors="surrogateescape", newline="\n")  # noqa: SIM115
+            tmp = None
+        else:
+            fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".postcheck-tmp",
+                                       dir=os.path.dirname(path) or ".")
+            report = os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape", newline="\n")
     except OSError as exc:  # a folder that does not exist, no permission: the user's to mend
         raise UsageError(f"--output-file {path}: {exc.strerror or exc}") from None
     try:
         with report as fh:
             yield fh
+        if tmp is not None:
+            mode = stat.S_IMODE(target.st_mode) if target is not None else 0o666 & ~_umask()
+            os.chmod(tmp, mode)
+            os.replace(tmp, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)  # no half-written report, no stray temporary file
+        if tmp is not None:
+            with suppress(OSError):
+                os.unlink(tmp)  # no half-written report, no stray temporary file
         raise
-    os.replace(tmp, target)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 _RANK = {s.value: s.rank for s in Severity}
@@ -471,6 +506,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Only a run that owns its process (the console script, `python -m postcheck`) tunes
     # the garbage collector; main([...]) called from other code leaves it alone.
     args.owns_process = argv is None
+    if args.owns_process:
+        _stop_cleanly_on_sigterm()
     if args.command is None:
         parser.print_help()
         return EXIT_ERROR
@@ -484,6 +521,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("postcheck: interrupted", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("postcheck: terminated", file=sys.stderr)
+        return 128 + 15
     except BrokenPipeError:
         _detach_stdout()
         return EXIT_OK
@@ -492,6 +532,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"postcheck: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_ERROR
+
+
+class _Terminated(BaseException):
+    """SIGTERM (a CI job cancelled, ``timeout``): raised like Ctrl-C's KeyboardInterrupt,
+    so a write in progress removes its temporary file on the way out."""
+
+
+def _stop_cleanly_on_sigterm() -> None:
+    import signal
+
+    def terminate(signum: int, frame: Any) -> None:
+        raise _Terminated
+
+    with suppress(ValueError, OSError, AttributeError):  # not the main thread, or no SIGTERM here
+        signal.signal(signal.SIGTERM, terminate)
 
 
 def _detach_stdout() -> None:

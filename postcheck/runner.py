@@ -380,6 +380,7 @@ def _init_worker(spec: EngineSpec) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the pool stops its workers with SIGTERM
     if _WORKER_ENGINE is None:  # not inherited through fork: build the same engine here
         _WORKER_ENGINE = spec.build()
 

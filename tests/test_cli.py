@@ -420,3 +420,47 @@ def test_reports_stay_utf8_when_a_file_name_is_not(fmt: str, tree: Path, capsys:
         doc = json.loads(report if fmt == "json" else report.splitlines()[0])
         path = doc["findings"][0]["path"] if fmt == "json" else doc["path"]
         assert os.fsencode(path) == b"posts/" + name  # the exact name comes back
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks")
+def test_output_file_through_a_symlink_keeps_the_link(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tree / "posts/a.md", BAD_DATE)
+    write(tree / "reports/latest.json", "old")
+    os.symlink("reports/latest.json", tree / "report.json")
+    run(["check", *select("PC0"), "--format", "json", "-o", "report.json", "posts"], capsys)
+    assert (tree / "report.json").is_symlink()
+    assert json.loads((tree / "reports/latest.json").read_text(encoding="utf-8"))["summary"]["findings"] == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs")
+def test_output_file_into_a_fifo_writes_into_it(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import stat
+    import threading
+
+    write(tree / "posts/a.md", BAD_DATE)
+    os.mkfifo(tree / "pipe")
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append((tree / "pipe").read_text(encoding="utf-8")))
+    reader.start()
+    run(["check", *select("PC0"), "--format", "json", "-o", "pipe", "posts"], capsys)
+    reader.join(10)
+    assert stat.S_ISFIFO(os.stat(tree / "pipe").st_mode)  # not replaced by a regular file
+    assert json.loads(received[0])["summary"]["findings"] == 1
+
+
+def test_output_file_that_is_a_folder(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tree / "posts/a.md", GOOD)
+    for target in ("posts", "."):
+        code, _, err = run(["check", "-o", target, "posts"], capsys)
+        assert code == 2 and "is a folder" in err and "internal" not in err
+    assert sorted(p.name for p in tree.iterdir()) == ["posts"]  # no temporary file left behind
+
+
+def test_output_file_keeps_the_mode_of_the_report_it_replaces(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tree / "posts/a.md", GOOD)
+    write(tree / "report.txt", "old")
+    os.chmod(tree / "report.txt", 0o640)
+    run(["check", "-o", "report.txt", "posts"], capsys)
+    assert (tree / "report.txt").read_text(encoding="utf-8").startswith("All checks passed")
+    if os.name != "nt":
+        assert (tree / "report.txt").stat().st_mode & 0o777 == 0o640

@@ -320,6 +320,19 @@ def test_fix_file_writes_atomically_and_keeps_the_mode(tmp_path: Any) -> None:
     assert not again.changed and not again.written
 
 
+def test_a_post_whose_name_is_near_the_limit_can_be_fixed(tmp_path: Any) -> None:
+    # CJK titles make file names of 230+ bytes; the temporary name beside it must still fit
+    name = "2020-07-23-" + "新闻联播文字版" * 11 + ".md"  # 245 bytes
+    path = tmp_path / name
+    try:
+        path.write_bytes(("\ufeff" + FRONT + "body\n").encode())
+    except OSError:
+        pytest.skip("the file system refuses a name this long")
+    done = fix_file(ENGINE, str(path))
+    assert done.written and done.error is None
+    assert os.listdir(tmp_path) == [name]
+
+
 def test_no_write_for_diff(tmp_path: Any) -> None:
     path = tmp_path / "post.md"
     path.write_bytes(("\ufeff" + FRONT).encode())
