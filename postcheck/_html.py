@@ -56,6 +56,33 @@ _RAW_END: dict[str, re.Pattern[str]] = {
 }
 
 
+# Inside <script>, libxml2 2.14 follows HTML5's escaped states: after "<!--" a "<script"
+# start enters the double-escaped state, where "</script" does not end the element until
+# "-->" or a "</script" leaves it again (document.write("<script …></script>") in a comment).
+_SCRIPT_TOKEN = re.compile(r"<!--|-->|</?script[\t\n\f\r />]", re.IGNORECASE)
+
+
+def _script_end(text: str, pos: int) -> re.Match[str] | None:
+    """The ``</script`` (and the character after its name) that ends a script's text."""
+    state = 0  # 0: script data, 1: escaped (in "<!--"), 2: double escaped
+    for m in _SCRIPT_TOKEN.finditer(text, pos):
+        token = m.group()
+        if token == "<!--":
+            if text.startswith((">", "->"), m.end()):
+                state = 0  # its dashes and the ">" after them make a "-->" ("<!-->", "<!--->")
+            elif state == 0:
+                state = 1
+        elif token == "-->":
+            state = 0
+        elif token[1] == "/":
+            if state < 2:
+                return m
+            state = 1
+        elif state == 1:
+            state = 2
+    return None
+
+
 def _closes_itself(text: str, name_end: int, attrs_end: int) -> bool:
     """Does the "/" before ``attrs_end`` make the start tag self-closing? Not when it ends an
     unquoted attribute value (`<a href=x/>` links to "x/", as in libxml2)."""
@@ -172,7 +199,7 @@ class HtmlIndex:
                     # <body> start tag in a body: it has them already.
                     continue
                 if name in _RAW_TEXT:
-                    raw_end = _RAW_END[name].search(text, end)
+                    raw_end = _script_end(text, end) if name == "script" else _RAW_END[name].search(text, end)
                     if raw_end is None:
                         ends[index] = n
                         break
