@@ -193,6 +193,10 @@ def _load_yaml(post: ParsedPost, fm_start: int, fm_end: int) -> None:
             problem = f"{problem} ({exc.context})"
         _issue(post, "PC003", f"invalid YAML: {problem}", where, where)
         return
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, at a known place
+        where = fm_start + max(0, min(exc.position, len(fm)))
+        _issue(post, "PC003", f"invalid YAML: {exc.reason} ({_codepoint(exc.character)})", where, where + 1)
+        return
     except (yaml.YAMLError, ValueError, RecursionError, MemoryError) as exc:
         _issue(post, "PC003", f"invalid YAML: {type(exc).__name__}: {exc}"[:300], fm_start, fm_start)
         return
@@ -317,6 +321,11 @@ _TOML_KEY = re.compile(r'^[ \t]*("?)([A-Za-z0-9_-]+)\1[ \t]*=[ \t]*', re.MULTILI
 _TOML_TABLE = re.compile(r'^[ \t]*\[\[?[ \t]*("?)([A-Za-z0-9_-]+)\1[ \t]*[.\]]', re.MULTILINE)
 
 
+def _codepoint(character: str | int) -> str:
+    code = character if isinstance(character, int) else ord(character[:1] or "\0")
+    return f"U+{code:04X}"
+
+
 def _load_toml(post: ParsedPost, fm_start: int, fm_end: int) -> None:
     if _too_long(post, fm_start, fm_end):
         return
@@ -330,6 +339,9 @@ def _load_toml(post: ParsedPost, fm_start: int, fm_end: int) -> None:
         if line:
             where = fm_start + _offset_of_line_col(fm, line, col or 1)
         _issue(post, "PC003", f"invalid TOML: {str(exc).split(' (at ')[0]}", where, where)
+        return
+    except RecursionError:  # tomllib recurses per nested array or inline table
+        _issue(post, "PC003", "invalid TOML: values nested too deeply", fm_start, fm_start)
         return
     post.fields = data
     post.front_matter_ok = True
@@ -363,6 +375,16 @@ def _too_long(post: ParsedPost, fm_start: int, fm_end: int) -> bool:
     return True
 
 
+def _holds_lone_surrogate(data: Any) -> bool:
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    except (ValueError, RecursionError):
+        return False
+    return False
+
+
 def _load_json(post: ParsedPost, fm_start: int, fm_end: int) -> None:
     if _too_long(post, fm_start, fm_end):
         return
@@ -383,6 +405,11 @@ def _load_json(post: ParsedPost, fm_start: int, fm_end: int) -> None:
         return
     except (ValueError, RecursionError) as exc:
         _issue(post, "PC003", f"invalid JSON front matter: {exc}", fm_start, fm_start)
+        return
+    if "\\u" in fm and _holds_lone_surrogate(data):
+        # "\ud800" alone decodes to half a character: no report or file could hold it
+        _issue(post, "PC003", "invalid JSON front matter: a \\u escape gives half of a surrogate pair",
+               fm_start, fm_start)
         return
     if not isinstance(data, dict):
         _issue(post, "PC003", "front matter is not a mapping of keys to values", fm_start, fm_end)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import os
 import stat
@@ -31,6 +32,23 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 class UsageError(Exception):
     pass
+
+
+def _bytes_back(exc: UnicodeError) -> tuple[bytes, int]:
+    """Encoding error handler for reports: a file name's undecodable byte (held as U+DC80-
+    U+DCFF, Python's surrogateescape) is written back as that byte, as the name is on disk;
+    any other lone surrogate (from a file's text) as U+FFFD, never an exception mid-report."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    out = bytearray()
+    for ch in exc.object[exc.start:exc.end]:
+        code = ord(ch)
+        out += bytes([code - 0xDC00]) if 0xDC80 <= code <= 0xDCFF else "\ufffd".encode("utf-8")
+    return bytes(out), exc.end
+
+
+_ERRORS = "postcheck-bytes-back"
+codecs.register_error(_ERRORS, _bytes_back)
 
 
 def _codes(values: Sequence[str] | None) -> list[str] | None:
@@ -139,12 +157,12 @@ def _output(path: str | None) -> Any:
     direct = target is not None and (not stat.S_ISREG(target.st_mode) or os.path.islink(path))
     try:
         if direct:
-            report = open(path, "w", encoding="utf-8", errors="surrogateescape", newline="\n")  # noqa: SIM115
+            report = open(path, "w", encoding="utf-8", errors=_ERRORS, newline="\n")  # noqa: SIM115
             tmp = None
         else:
             fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".postcheck-tmp",
                                        dir=os.path.dirname(path) or ".")
-            report = os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape", newline="\n")
+            report = os.fdopen(fd, "w", encoding="utf-8", errors=_ERRORS, newline="\n")
     except OSError as exc:  # a folder that does not exist, no permission: the user's to mend
         raise UsageError(f"--output-file {path}: {exc.strerror or exc}") from None
     try:
@@ -496,9 +514,15 @@ COMMANDS = {"check": cmd_check, "rules": cmd_rules, "explain": cmd_explain, "bas
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:
+        # started with stdout or stderr closed (`postcheck check >&-`): the exit status still tells
+        if sys.stdout is None:
+            sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+        if sys.stderr is None:
+            sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.reconfigure(encoding="utf-8", errors="surrogateescape")  # type: ignore[union-attr]
+            stream.reconfigure(encoding="utf-8", errors=_ERRORS)  # type: ignore[union-attr]
         except (AttributeError, ValueError):
             pass
     parser = build_parser()

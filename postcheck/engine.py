@@ -465,10 +465,14 @@ def _internal_error(post: ParsedPost, rule: Rule, exc: BaseException) -> Finding
 
 def _load_schema(reference: str) -> type[BaseModel]:
     module_name, _, attr = reference.partition(":")
+    if not module_name.strip(".") or not attr or module_name.startswith("."):
+        raise ConfigError(f"schema: {reference!r} is not 'package.module:Model'")
     try:
         obj = getattr(import_module(module_name), attr)
     except (ImportError, AttributeError) as exc:
         raise ConfigError(f"schema: cannot import {reference!r}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - the user's module failed while importing: their error to read
+        raise ConfigError(f"schema: importing {module_name!r} failed: {type(exc).__name__}: {exc}") from None
     if not (isinstance(obj, type) and issubclass(obj, BaseModel)):
         raise ConfigError(f"schema: {reference!r} is not a pydantic model class")
     return obj

@@ -535,6 +535,7 @@ def _pool_map(spec: EngineSpec, paths: Sequence[str], jobs: int, work: Callable[
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx: Any = multiprocessing.get_context(method)
+    jobs = worker_count(jobs, len(paths))
     chunksize = max(1, min(64, len(paths) // (jobs * 8) or 1))
     # With fork the workers inherit the parent's engine (rules, data, compiled signatures)
     # instead of loading everything again.
@@ -549,6 +550,14 @@ def _pool_map(spec: EngineSpec, paths: Sequence[str], jobs: int, work: Callable[
                 raise
     finally:
         _WORKER_ENGINE = None
+
+
+def worker_count(asked: int, files: int) -> int:
+    """Workers for ``files`` files when ``asked`` for: never more than the files, nor more
+    than four per core (``--jobs 5000`` started 5,000 processes; Windows refuses over 61)."""
+    cores = os.cpu_count() or 1
+    ceiling = min(4 * cores, 61) if os.name == "nt" else max(8, 4 * cores)
+    return max(1, min(asked, files, ceiling))
 
 
 class Progress:

@@ -464,3 +464,26 @@ def test_output_file_keeps_the_mode_of_the_report_it_replaces(tree: Path, capsys
     assert (tree / "report.txt").read_text(encoding="utf-8").startswith("All checks passed")
     if os.name != "nt":
         assert (tree / "report.txt").stat().st_mode & 0o777 == 0o640
+
+
+def test_text_lines_show_control_characters_escaped(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # one line a finding, and no escape sequence from a file reaches the terminal
+    write(tree / "posts/a\x1b[31m.md", THIN.replace('title: "A title"', 'title: "A\x1b[2J title"'))
+    _, out, _ = run(["check", "posts"], capsys)
+    lines = [line for line in out.splitlines() if line.startswith("posts/")]
+    assert lines and all("\x1b" not in line for line in lines)
+    assert any(line.startswith("posts/a\\x1b[31m.md:") for line in lines)
+
+
+def test_report_encoding_never_fails_on_a_lone_surrogate() -> None:
+    from postcheck.cli import _ERRORS
+
+    assert "a\udcff\ud800b".encode("utf-8", _ERRORS) == b"a\xff" + "\ufffd".encode() + b"b"
+
+
+def test_jobs_are_capped_by_files_and_cores() -> None:
+    from postcheck.runner import worker_count
+
+    assert worker_count(99999, 3) == 3
+    assert worker_count(99999, 10**6) <= max(8, 4 * (os.cpu_count() or 1))
+    assert worker_count(2, 10**6) == 2 and worker_count(0, 5) == 1

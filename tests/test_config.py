@@ -131,6 +131,9 @@ def test_extend_select_and_fail_on_from_config(repo: Path, capsys: pytest.Captur
     ('report-unused-suppressions = 1\n', "report-unused-suppressions"),
     ('max-bytes = "5MB"\n', "max-bytes"),
     ('schema = "no_such_module_xyz:Model"\n', "no_such_module_xyz"),
+    ('schema = ":X"\n', "schema"),
+    ('schema = "..:X"\n', "schema"),
+    ('schema = "json:"\n', "schema"),
     ("select = [\n", "postcheck.toml"),
 ])
 def test_bad_config_exits_2_naming_the_key(content: str, named: str, repo: Path,

@@ -124,6 +124,25 @@ def test_toml_and_json_front_matter_errors() -> None:
     assert [c for c, _, _ in structure('{\n"title": "A", "title": "B"\n}\n' + BODY)] == ["PC003"]
 
 
+def test_deeply_nested_toml_is_pc003_not_a_crash() -> None:
+    deep = "x = " + "[" * 2000 + "]" * 2000 + "\n"
+    assert structure('+++\ntitle = "t"\ndate = 2024-01-01\n' + deep + "+++\n" + BODY) == [("PC003", 2, 1)]
+
+
+def test_a_lone_surrogate_escape_in_json_front_matter_is_pc003() -> None:
+    # "\ud800" alone decodes to half a character, which no report can be written with
+    text = '{\n"title": "C", "date": "2024-03-06", "from": "https://x.org/\\ud800"\n}\n' + BODY
+    assert [c for c, _, _ in structure(text)] == ["PC003"]
+    paired = '{\n"title": "C \\ud83d\\ude00", "date": "2024-03-06T10:00:00+08:00"\n}\n' + BODY
+    assert "PC003" not in [c for c, _, _ in structure(paired)]  # an escaped pair is one emoji
+
+
+def test_a_control_character_in_yaml_is_located_on_one_line() -> None:
+    [found] = [f for f in run_all(post('title: "a\x01"\ndate: 2024-03-06\n')) if f.code == "PC003"]
+    assert (found.line, found.column) == (2, 10)
+    assert "\n" not in found.message and "U+0001" in found.message
+
+
 @pytest.mark.parametrize("fmt", ["json", "toml", "yaml"])
 def test_thousands_of_keys(fmt: str) -> None:
     n = 15_000

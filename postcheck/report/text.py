@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import TextIO
@@ -11,9 +12,20 @@ from ..model import Finding
 from ..rule import Rule
 from . import Summary
 
+# One line a finding, and nothing a terminal would act on: line breaks and other control
+# characters from a file's text or name (ESC starts terminal commands) are shown escaped.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _visible(text: str) -> str:
+    if text.isprintable() or not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
 
 def finding_line(f: Finding) -> str:
-    return f"{f.path}:{f.line}:{f.column}: {f.code} [{f.severity.value}] {f.rule}: {f.message}"
+    path = _visible(f.path or "")
+    return f"{path}:{f.line}:{f.column}: {f.code} [{f.severity.value}] {f.rule}: {_visible(f.message)}"
 
 
 def summary_line(summary: Summary, fixable: int = 0) -> str:
