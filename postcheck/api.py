@@ -80,5 +80,11 @@ def check_post(post: Any, body: str | None = None, config: ConfigLike = None, *,
         front_matter = dict(post)
     else:
         raise TypeError("check_post takes (front_matter: dict, body: str) or a frontmatter.Post")
-    rendered = yaml.safe_dump(front_matter, allow_unicode=True, sort_keys=False, default_flow_style=False)
+    try:
+        rendered = yaml.safe_dump(front_matter, allow_unicode=True, sort_keys=False, default_flow_style=False)
+    except (yaml.YAMLError, RecursionError) as exc:
+        # an object YAML cannot represent, or nesting past Python's recursion limit: the
+        # caller's data, not a post's, so an exception that says which
+        raise TypeError(f"check_post: the front matter cannot be written as YAML: {type(exc).__name__}: "
+                        f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
     return check_text(f"---\n{rendered}---\n{body}", path, config, now=now)

@@ -101,8 +101,14 @@ def find_config(start: Path | None = None) -> Path | None:
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
             try:
-                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                raw = pyproject.read_text(encoding="utf-8")
+                data = tomllib.loads(raw)
+            except (OSError, UnicodeDecodeError):
+                continue
+            except tomllib.TOMLDecodeError as exc:
+                # someone else's broken file is not ours to judge; ours must not be skipped silently
+                if "[tool.postcheck" in raw:
+                    raise ConfigError(f"{pyproject}: invalid TOML: {exc}") from None
                 continue
             if isinstance(data.get("tool"), dict) and "postcheck" in data["tool"]:
                 return pyproject

@@ -141,3 +141,12 @@ def test_layering() -> None:
             continue
         for _level, module in _imports(path):
             assert not module.endswith("cli") and module != "postcheck.cli", (path.name, module)
+
+
+def test_check_post_with_front_matter_yaml_cannot_hold() -> None:
+    deep: list[object] = []
+    for _ in range(5000):
+        deep = [deep]
+    for front in ({"title": "A", "obj": object()}, {"title": "A", "deep": deep}):
+        with pytest.raises(TypeError, match="cannot be written as YAML"):
+            postcheck.check_post(front, "<p>Body.</p>")

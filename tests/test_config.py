@@ -144,6 +144,15 @@ def test_bad_config_exits_2_naming_the_key(content: str, named: str, repo: Path,
     assert named in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
+def test_broken_pyproject_with_our_section_is_an_error(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(repo / "pyproject.toml", '[tool.postcheck]\nselect = ["PC2"]\n[project]\nname = "x\n')
+    code, found, err = run(["check", "posts"], capsys)
+    assert code == 2 and found == [] and "pyproject.toml" in err and "invalid TOML" in err
+    write(repo / "pyproject.toml", '[project]\nname = "x\n')  # not ours: looked past
+    code, found, _ = run(["check", "posts"], capsys)
+    assert code != 2 and found
+
+
 def test_unknown_key_in_pyproject(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(repo / "pyproject.toml", '[tool.postcheck]\nfrobnicate = true\n')
     code, _, err = run(["check", "posts"], capsys)
