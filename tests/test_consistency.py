@@ -186,6 +186,12 @@ def test_numeric_entity_single_quoted() -> None:
     assert fixed("PC403", text) == post("title: 'its agents'' ineptitude'")
 
 
+def test_a_reference_to_no_character_is_removed_not_made_a_replacement_character() -> None:
+    # html.unescape gives U+FFFD for &#0; and surrogates, which PC501 would then report
+    text = post('title: "Hello &#0;world&#xD800; again &#xFFFD;"')
+    assert front_matter(fixed("PC403", text))["title"] == "Hello world again \ufffd"
+
+
 def test_tags_in_title() -> None:
     text = post('title: "<b>独家</b>：科兴员工已接种<br/>疫苗"')
     assert check("PC403", text) == [("PC403", 2, 9)]

@@ -126,7 +126,10 @@ def markup_fixes(title: str) -> list[tuple[int, int, str]]:
         if token.startswith("&"):
             if not token.startswith("&#") and token[1:] not in _HTML5_ENTITIES:
                 continue
-            fixes.append((m.start(), m.end(), unescape(token)))
+            text = unescape(token)
+            if text == "\ufffd" and token.lower() not in ("&#xfffd;", "&#65533;"):
+                text = ""  # &#0;, &#xD800;, &#x110000;: a reference to no character stands for nothing
+            fixes.append((m.start(), m.end(), text))
             continue
         name = m.group(1).lower()
         if name not in _HTML_TAGS:
