@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import codecs
 import json
 import os
-import stat
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Sequence
-from contextlib import contextmanager, suppress
 from typing import Any, TextIO, cast
 
 from . import __version__
-from ._fixio import temp_prefix
 from ._store import FindingStore
+from ._streams import (
+    ERRORS,
+    Terminated,
+    UsageError,
+    detach_stdout,
+    open_closed_streams,
+    output,
+    stop_cleanly_on_sigterm,
+)
 from .config import Config, ConfigError, load_config
 from .engine import Engine, FileResult
 from .fix import CliFixer
@@ -28,27 +32,6 @@ from .rule import PluginError, Rule, load_rules
 from .runner import EngineSpec, discover, read_and_check, run_files
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
-class UsageError(Exception):
-    pass
-
-
-def _bytes_back(exc: UnicodeError) -> tuple[bytes, int]:
-    """Encoding error handler for reports: a file name's undecodable byte (held as U+DC80-
-    U+DCFF, Python's surrogateescape) is written back as that byte, as the name is on disk;
-    any other lone surrogate (from a file's text) as U+FFFD, never an exception mid-report."""
-    if not isinstance(exc, UnicodeEncodeError):
-        raise exc
-    out = bytearray()
-    for ch in exc.object[exc.start:exc.end]:
-        code = ord(ch)
-        out += bytes([code - 0xDC00]) if 0xDC80 <= code <= 0xDCFF else "\ufffd".encode("utf-8")
-    return bytes(out), exc.end
-
-
-_ERRORS = "postcheck-bytes-back"
-codecs.register_error(_ERRORS, _bytes_back)
 
 
 def _codes(values: Sequence[str] | None) -> list[str] | None:
@@ -130,59 +113,6 @@ def _naming_the_file(message: str, args: argparse.Namespace, config: Config) -> 
     if not path or message.startswith((path, "--")):  # "--select: …" came from the command line
         return message
     return f"{path}: {message}"
-
-
-@contextmanager
-def _output(path: str | None) -> Any:
-    """The report's stream: stdout, or ``--output-file``.
-
-    A regular file (new or replaced) is written atomically under a temporary name, so no
-    reader sees half a report. Anything else that exists (a device like /dev/null, a FIFO, a
-    symlink) is written into, as ``>`` would: replacing it would turn /dev/null into a file
-    or a symlink into a copy.
-    """
-    if path is None:
-        yield sys.stdout
-        return
-    if not path:
-        raise UsageError("--output-file: empty file name")
-    try:
-        target = os.stat(path)
-    except FileNotFoundError:
-        target = None
-    except OSError as exc:
-        raise UsageError(f"--output-file {path}: {exc.strerror or exc}") from None
-    if target is not None and stat.S_ISDIR(target.st_mode):
-        raise UsageError(f"--output-file {path}: is a folder")
-    direct = target is not None and (not stat.S_ISREG(target.st_mode) or os.path.islink(path))
-    try:
-        if direct:
-            report = open(path, "w", encoding="utf-8", errors=_ERRORS, newline="\n")  # noqa: SIM115
-            tmp = None
-        else:
-            fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".postcheck-tmp",
-                                       dir=os.path.dirname(path) or ".")
-            report = os.fdopen(fd, "w", encoding="utf-8", errors=_ERRORS, newline="\n")
-    except OSError as exc:  # a folder that does not exist, no permission: the user's to mend
-        raise UsageError(f"--output-file {path}: {exc.strerror or exc}") from None
-    try:
-        with report as fh:
-            yield fh
-        if tmp is not None:
-            mode = stat.S_IMODE(target.st_mode) if target is not None else 0o666 & ~_umask()
-            os.chmod(tmp, mode)
-            os.replace(tmp, path)
-    except BaseException:
-        if tmp is not None:
-            with suppress(OSError):
-                os.unlink(tmp)  # no half-written report, no stray temporary file
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 _RANK = {s.value: s.rank for s in Severity}
@@ -278,7 +208,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     collected: list[Any] = []
     tally = _Tally(engine.config.fail_on)
     baseline = _baseline(args)
-    with _output(args.output_file) as out:
+    with output(args.output_file) as out:
         fixer = _fixer(engine, args, out)
         # jsonl streams each file's findings as soon as it is done and keeps none of them;
         # the other reports are written at the end, from a compact store of the findings.
@@ -503,7 +433,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     findings.extend(engine.finalize(collected))
     findings.sort(key=Finding.sort_key)
     base_dir = os.path.dirname(os.path.abspath(args.output_file)) if args.output_file else "."
-    with _output(args.output_file) as out:
+    with output(args.output_file) as out:
         dump(findings, out, base_dir)
     print(f"postcheck: recorded {len(findings)} finding{'s' if len(findings) != 1 else ''} "
           f"in {len({f.path for f in findings})} of {len(paths)} files", file=sys.stderr)
@@ -515,14 +445,10 @@ COMMANDS = {"check": cmd_check, "rules": cmd_rules, "explain": cmd_explain, "bas
 
 def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:
-        # started with stdout or stderr closed (`postcheck check >&-`): the exit status still tells
-        if sys.stdout is None:
-            sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
-        if sys.stderr is None:
-            sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+        open_closed_streams()
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.reconfigure(encoding="utf-8", errors=_ERRORS)  # type: ignore[union-attr]
+            stream.reconfigure(encoding="utf-8", errors=ERRORS)  # type: ignore[union-attr]
         except (AttributeError, ValueError):
             pass
     parser = build_parser()
@@ -531,7 +457,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # the garbage collector; main([...]) called from other code leaves it alone.
     args.owns_process = argv is None
     if args.owns_process:
-        _stop_cleanly_on_sigterm()
+        stop_cleanly_on_sigterm()
     if args.command is None:
         parser.print_help()
         return EXIT_ERROR
@@ -545,47 +471,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("postcheck: interrupted", file=sys.stderr)
         return 130
-    except _Terminated:
+    except Terminated:
         print("postcheck: terminated", file=sys.stderr)
         return 128 + 15
     except BrokenPipeError:
-        _detach_stdout()
+        detach_stdout()
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - never a traceback for users; exit 2 with one line
         if os.environ.get("POSTCHECK_DEBUG"):
             raise
         print(f"postcheck: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_ERROR
-
-
-class _Terminated(BaseException):
-    """SIGTERM (a CI job cancelled, ``timeout``): raised like Ctrl-C's KeyboardInterrupt,
-    so a write in progress removes its temporary file on the way out."""
-
-
-def _stop_cleanly_on_sigterm() -> None:
-    import signal
-
-    def terminate(signum: int, frame: Any) -> None:
-        raise _Terminated
-
-    with suppress(ValueError, OSError, AttributeError):  # not the main thread, or no SIGTERM here
-        signal.signal(signal.SIGTERM, terminate)
-
-
-def _detach_stdout() -> None:
-    """The reader of our stdout went away (``| head``): what is still buffered can never be
-    written, so point the descriptor at the null device, as the Python docs advise, instead
-    of letting the interpreter's last flush print "Exception ignored ... BrokenPipeError"."""
-    ours = sys.__stdout__
-    if ours is None or sys.stdout is not ours:
-        return  # main() called from other code: its stdout is not ours to redirect
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, ours.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):
-        pass
 
 
 def entry() -> None:

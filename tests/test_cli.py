@@ -476,9 +476,9 @@ def test_text_lines_show_control_characters_escaped(tree: Path, capsys: pytest.C
 
 
 def test_report_encoding_never_fails_on_a_lone_surrogate() -> None:
-    from postcheck.cli import _ERRORS
+    from postcheck._streams import ERRORS
 
-    assert "a\udcff\ud800b".encode("utf-8", _ERRORS) == b"a\xff" + "\ufffd".encode() + b"b"
+    assert "a\udcff\ud800b".encode("utf-8", ERRORS) == b"a\xff" + "\ufffd".encode() + b"b"
 
 
 def test_jobs_are_capped_by_files_and_cores() -> None:
