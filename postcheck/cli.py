@@ -74,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: all cores)")
     check.add_argument("--force-exclude", action="store_true",
                        help="apply exclude and .gitignore to files named on the command line too")
+    check.add_argument("--stdin-filename", metavar="NAME",
+                       help="with PATH '-': the name of the post read from stdin (report, per-file-ignores)")
     _add_fix_options(check)
     _add_ci_options(check)
 
@@ -200,6 +202,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.exit_zero and args.exit_non_zero_on_fix:
         raise UsageError("--exit-zero and --exit-non-zero-on-fix contradict each other")
     engine, spec, config = _engine(args)
+    if "-" in args.paths:
+        if args.paths != ["-"]:
+            raise UsageError("'-' (stdin) cannot be mixed with other paths")
+        from ._stdin import check_stdin
+
+        return check_stdin(engine, args, _baseline(args))
+    if args.stdin_filename:
+        raise UsageError("--stdin-filename needs the path '-'")
     if getattr(args, "owns_process", False):
         _settle_heap()
     paths = _discover(args, config)

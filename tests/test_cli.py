@@ -487,3 +487,46 @@ def test_jobs_are_capped_by_files_and_cores() -> None:
     assert worker_count(99999, 3) == 3
     assert worker_count(99999, 10**6) <= max(8, 4 * (os.cpu_count() or 1))
     assert worker_count(2, 10**6) == 2 and worker_count(0, 5) == 1
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+
+
+AD = f"---\n{FM}---\n{BODY}<div id=\"div-gpt-ad-1\"></div>\n"
+
+
+def test_a_post_on_stdin(tree: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    _stdin(monkeypatch, AD.encode())
+    code, out, _ = run(["check", *select("PC301"), "-"], capsys)
+    assert code == 1 and out.startswith("-:") and "PC301" in out
+    _stdin(monkeypatch, AD.encode())
+    code, out, _ = run(["check", *select("PC301"), "--format", "json", "--stdin-filename", "_posts/a.md", "-"],
+                       capsys)
+    assert json.loads(out)["findings"][0]["path"] == "_posts/a.md"
+
+
+def test_stdin_filename_decides_per_file_ignores(tree: Path, capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tree / "postcheck.toml", '[per-file-ignores]\n"drafts/*" = ["PC301"]\n')
+    _stdin(monkeypatch, AD.encode())
+    code, out, _ = run(["check", *select("PC301"), "--stdin-filename", "drafts/a.md", "-"], capsys)
+    assert code == 0 and "PC301" not in out
+
+
+def test_fixing_stdin_writes_the_post_to_stdout(tree: Path, capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    _stdin(monkeypatch, AD.encode())
+    code, out, err = run(["check", *select("PC301"), "--fix", "-"], capsys)
+    assert code == 0 and out == f"---\n{FM}---\n{BODY}\n" and "All checks passed" in err
+    _stdin(monkeypatch, AD.encode())
+    code, out, _ = run(["check", *select("PC301"), "--diff", "-"], capsys)
+    assert code == 1 and out.startswith("--- -\n+++ -\n") and '-<div id="div-gpt-ad-1"></div>' in out
+
+
+@pytest.mark.parametrize("args", [["-", "posts"], ["--stdin-filename", "x.md", "posts"]])
+def test_stdin_usage_errors(args: list[str], tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["check", *args], capsys)
+    assert code == 2 and err.startswith("postcheck: error:")

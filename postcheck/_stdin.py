@@ -1,0 +1,96 @@
+"""``postcheck check -``: one post read from standard input, as ruff and markdownlint do.
+
+For editors and pipelines (``curl … | postcheck check - --stdin-filename _posts/x.md``).
+``--stdin-filename`` names the post in the report and for ``per-file-ignores`` and date
+rules that read the file name. With ``--fix`` the fixed post goes to stdout and what
+remains is reported on stderr; with ``--diff`` the diff goes to the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from ._fixio import unified_diff
+from ._streams import output
+from .engine import Engine
+from .fix import fix_post
+from .model import Finding, Severity
+from .report import Summary, formatter
+from .report.text import finding_line, summary_line, write_statistics
+
+__all__ = ["check_stdin"]
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def check_stdin(engine: Engine, args: argparse.Namespace, baseline: Any = None) -> int:
+    name = args.stdin_filename or "-"
+    raw = sys.stdin.buffer.read(engine.limits.max_bytes + 1)
+    if args.fix or args.diff:
+        return _fix(engine, args, name, raw)
+    result = engine.check_bytes(raw, name)
+    findings = [*result.findings, *engine.finalize(result.corpus)]
+    if baseline is not None:
+        findings = baseline.filter(findings)
+    with output(args.output_file) as out:
+        if args.statistics:
+            write_statistics(findings, engine.registry, out, unsafe_fixes=args.unsafe_fixes,
+                             as_json=args.format in ("json", "jsonl"))
+        else:
+            formatter(args.format)(findings, _summary(name, findings), engine.registry, out)
+    return _status(engine, args, findings)
+
+
+def _fix(engine: Engine, args: argparse.Namespace, name: str, raw: bytes) -> int:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None  # nothing a fix can do: the post goes through unchanged, with its PC001
+    if text is None or len(raw) > engine.limits.max_bytes:
+        fixed, remaining, changed = raw, engine.check_bytes(raw, name).findings, False
+    else:
+        outcome = fix_post(engine, text, name, unsafe=args.unsafe_fixes)
+        fixed = outcome.text.encode("utf-8", "surrogatepass")
+        remaining, changed = [*outcome.errors, *outcome.result.findings], outcome.changed
+    if args.diff:
+        with output(args.output_file) as out:
+            out.write(unified_diff(raw.decode("utf-8", "surrogateescape"),
+                                   fixed.decode("utf-8", "surrogateescape"), name))
+        if args.exit_zero or any(_internal(f) for f in remaining):
+            return _status(engine, args, remaining)
+        return EXIT_FINDINGS if changed else EXIT_OK
+    sys.stdout.flush()
+    sys.stdout.buffer.write(fixed)
+    sys.stdout.buffer.flush()
+    for f in remaining:  # the post itself is on stdout: what remains goes beside it
+        print(finding_line(f), file=sys.stderr)
+    print(summary_line(_summary(name, remaining)), file=sys.stderr)
+    status = _status(engine, args, remaining)
+    if status == EXIT_OK and changed and args.exit_non_zero_on_fix:
+        return EXIT_FINDINGS
+    return status
+
+
+def _summary(name: str, findings: list[Finding]) -> Summary:
+    by_code: dict[str, int] = {}
+    by_severity: dict[str, int] = {}
+    for f in findings:
+        by_code[f.code] = by_code.get(f.code, 0) + 1
+        by_severity[f.severity.value] = by_severity.get(f.severity.value, 0) + 1
+    return Summary(files=1, files_with_findings=int(bool(findings)), findings=len(findings), by_code=by_code,
+                   by_severity=by_severity, paths=[name])
+
+
+def _internal(f: Finding) -> bool:
+    return bool(f.context and f.context.get("internal_error"))
+
+
+def _status(engine: Engine, args: argparse.Namespace, findings: list[Finding]) -> int:
+    if any(_internal(f) for f in findings):
+        return EXIT_ERROR
+    if args.exit_zero:
+        return EXIT_OK
+    fail_on: Severity = engine.config.fail_on
+    return EXIT_FINDINGS if any(f.severity.rank >= fail_on.rank for f in findings) else EXIT_OK
