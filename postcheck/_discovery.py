@@ -209,7 +209,12 @@ def discover(paths: Sequence[str], config: Config, *, force_exclude: bool = Fals
     exclude = _Globs(config.exclude)
     project = os.path.abspath(config.root or os.getcwd())
 
+    several = len(paths) > 1  # one folder's walk names each file once: no key to compute
+
     def add(name: str) -> None:
+        if not several:
+            found[name] = None
+            return
         key = os.path.normpath(os.path.abspath(name))
         if key not in seen:
             seen.add(key)
