@@ -52,14 +52,14 @@ _END_PRIORITY = {"div": 150, "td": 160, "th": 160, "tr": 170, "thead": 180, "tbo
 _PLAIN_NAME = re.compile(r"[a-z][a-z0-9]*")
 _COMMENT_END = re.compile(r"--!?>")
 _RAW_END: dict[str, re.Pattern[str]] = {
-    name: re.compile(r"</" + name + r"[\t\n\f\r />]", re.IGNORECASE) for name in _RAW_TEXT
+    name: re.compile(r"</" + name + r"[\t\n\f\r />]", re.IGNORECASE | re.ASCII) for name in _RAW_TEXT
 }
 
 
 # Inside <script>, libxml2 2.14 follows HTML5's escaped states: after "<!--" a "<script"
 # start enters the double-escaped state, where "</script" does not end the element until
 # "-->" or a "</script" leaves it again (document.write("<script …></script>") in a comment).
-_SCRIPT_TOKEN = re.compile(r"<!--|-->|</?script[\t\n\f\r />]", re.IGNORECASE)
+_SCRIPT_TOKEN = re.compile(r"<!--|-->|</?script[\t\n\f\r />]", re.IGNORECASE | re.ASCII)
 
 
 def _script_end(text: str, pos: int) -> re.Match[str] | None:

@@ -97,7 +97,7 @@ class FileResult:
 
 
 _SUPPRESSION_OPEN = re.compile(
-    r"<!--[ \t]*postcheck:[ \t]*(disable-next-line|disable|enable)\b", re.IGNORECASE
+    r"<!--[ \t]*postcheck:[ \t]*(disable-next-line|disable|enable)\b", re.IGNORECASE | re.ASCII
 )
 # Real comments are short and few; the bounds keep a hostile file linear (a lazy regex
 # scanning for "-->" from every opening took minutes on 1 MB of unclosed comments).

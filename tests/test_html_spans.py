@@ -291,3 +291,14 @@ def test_removing_a_script_that_writes_a_script_removes_all_of_it() -> None:
             '<p>A.</p><script><!-- document.write("<script src=x></script>") --></script><p>B.</p>\n')
     fixed, remaining = fix_text(text, select=["PC304"], now="2024-06-01T00:00:00Z")
     assert fixed.endswith("\n<p>A.</p><p>B.</p>\n") and remaining == []
+
+
+@pytest.mark.parametrize("lookalike", ["</\u017fcript>", "</scr\u0130pt>", "</\u017fCRIPT >"])
+def test_a_script_is_not_ended_by_a_unicode_lookalike_of_its_end_tag(lookalike: str) -> None:
+    # Python's case-insensitive matching folds "ſ" to "s" and "İ" to "i"; libxml2 does not
+    from postcheck.fix import fix_text
+
+    text = ('---\ntitle: "S"\ndate: 2024-03-06T11:00:00+08:00\n---\n'
+            f'<p>One.</p><script>var t = "{lookalike}"; trackVisitor();</script><p>Two.</p>\n')
+    fixed, _ = fix_text(text, select=["PC304"], now="2024-06-01T00:00:00Z")
+    assert fixed.endswith("\n<p>One.</p><p>Two.</p>\n")

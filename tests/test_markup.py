@@ -894,3 +894,34 @@ def test_a_promo_with_one_short_pitch_is_still_safely_removed() -> None:
     label = '<div class="ad-label"><span>Advertisement</span><div id="div-gpt-ad-1"></div></div>'
     [found] = findings("PC301", post(label))
     assert found.fix is not None and found.fix.applicability == "safe"
+
+
+def test_a_promo_link_left_open_over_the_article_has_no_safe_fix() -> None:
+    # libxml2 puts the paragraphs after an unclosed <a> inside it: link text, but article text
+    body = ('<p>The council approved twelve kilometres of protected cycling lanes.</p>\n'
+            '<a href="https://subscribe.example.org/offer"><img src="https://static.example.org/promo.jpg">\n'
+            '<p>Residents said the lanes would make the school run safer.</p>\n'
+            '<p>Construction on the river section starts in May.</p>\n')
+    found = [f for f in findings("PC302", post(body)) if f.code == "PC302"]
+    assert found and all(f.fix is None or f.fix.applicability == "unsafe" for f in found)
+
+
+@pytest.mark.parametrize("before, after, shown", [
+    ("a<", "b was printed", "a&lt;b was printed"),      # "<b" would open a tag hiding the rest
+    ("1<", "/p> is shown", "1&lt;/p> is shown"),          # "</p>" would close the paragraph
+    ("x<", "!-- y -->z", "x&lt;!-- y -->z"),            # "<!--" would open a comment
+    ("AT&", "amp;T", "AT&amp;amp;T"),                    # "&amp;" would become a reference
+    ("a <", " b", "a < b"),                              # nothing joins: left as it was
+])
+def test_a_removal_never_joins_text_into_markup(before: str, after: str, shown: str) -> None:
+    text = post(f"<p>{before}<script>track()</script>{after}</p>")
+    fixed = apply_edits(text, [e for f in findings("PC304", text) if f.fix for e in f.fix.edits])
+    assert f"<p>{shown}</p>" in fixed
+    from lxml import etree
+
+    def visible(t: str) -> str:
+        root = etree.fromstring(t[t.index("<div>"):], etree.HTMLParser())
+        etree.strip_elements(root, "script", with_tail=False)
+        return "".join(str(piece) for piece in root.itertext())
+
+    assert visible(fixed) == visible(text)

@@ -45,44 +45,50 @@ def unsafe_fix(description: str, edits: tuple[Edit, ...]) -> Fix:
 SAFE_PROSE_CHARS = 150
 SAFE_PROSE_PARAGRAPHS = 1
 _PARAGRAPH_CHARS = 20  # a paragraph counts from here: shorter ones are labels and buttons
-_NOT_PROSE = frozenset({"script", "style", "noscript", "template", "title", "a", "button", "select", "option"})
+_NO_TEXT = frozenset({"script", "style", "template", "title"})  # what shows no text
+# A label or a call to action ("Sign up", a widget's headline links), unless it holds
+# paragraphs: a link left unclosed before the article's paragraphs holds them all.
+_CONTROLS = frozenset({"a", "button", "select", "option"})
 
 
 def prose(elements: tuple[etree._Element, ...]) -> tuple[int, int]:
-    """(characters of text outside links, buttons and scripts, paragraphs holding at least
-    ``_PARAGRAPH_CHARS`` of them) in the elements' subtrees; counting stops once past the
-    safe limits."""
+    """(characters of text outside links and buttons, paragraphs of at least
+    ``_PARAGRAPH_CHARS`` characters) in the elements' subtrees; a paragraph's text counts
+    whole, links included, wherever it is. Counting stops once past the safe limits."""
     chars = paragraphs = 0
     for top in elements:
-        stack = [top]
+        stack: list[tuple[etree._Element, bool]] = [(top, False)]
         while stack:
-            node = stack.pop()
+            node, in_control = stack.pop()
             tag = node.tag.lower() if isinstance(node.tag, str) else ""
-            if not tag or tag in _NOT_PROSE:
+            if not tag or tag in _NO_TEXT:
                 continue  # (its tail is its parent's text, counted there)
             if tag == "p":
-                own = _outside_links(node)
+                own = _paragraph_text(node)
                 chars += own
                 paragraphs += own >= _PARAGRAPH_CHARS
             else:
-                chars += _length(node.text)
+                control = in_control or tag in _CONTROLS
+                if not control:
+                    chars += _length(node.text)
                 for child in node:
-                    chars += _length(child.tail)
-                    stack.append(child)
+                    if not control:
+                        chars += _length(child.tail)
+                    stack.append((child, control))
             if chars > SAFE_PROSE_CHARS or paragraphs > SAFE_PROSE_PARAGRAPHS:
                 return chars, paragraphs
     return chars, paragraphs
 
 
-def _outside_links(el: etree._Element) -> int:
+def _paragraph_text(p: etree._Element) -> int:
     total = 0
-    stack = [el]
+    stack = [p]
     while stack:
         node = stack.pop()
         total += _length(node.text)
         for child in node:
             total += _length(child.tail)
-            if isinstance(child.tag, str) and child.tag.lower() not in _NOT_PROSE:
+            if isinstance(child.tag, str) and child.tag.lower() not in _NO_TEXT:
                 stack.append(child)
     return total
 
@@ -207,12 +213,32 @@ def removal_edit(post: ParsedPost, start: int, end: int, item: Element | None = 
     """Remove [start, end) and the whitespace that only it used.
 
     Inside an inline parent (`<span> <b></b></span>`) the whitespace separates words
-    and stays.
+    and stays. What the removal would join into markup stays text: in `a<<script>…</script>b`
+    the first "<" is text, and `a<b` would be a `<b>` tag hiding the rest of the
+    paragraph, so it is written `&lt;` (the same text on the page).
     """
+    text = post.text
+    start, end = _with_its_whitespace(post, start, end, item)
+    opener = _OPENER_BEFORE.search(text, max(post.html_start, start - 3), start)
+    if opener is not None and _CONTINUES_MARKUP.match(text, end):
+        return edit(opener.start(), end, "&lt;" + opener.group()[1:])
+    if start > post.html_start and text[start - 1] == "&" and _CONTINUES_REFERENCE.match(text, end):
+        return edit(start - 1, end, "&amp;")
+    return edit(start, end)
+
+
+# "<", "<!", "<!-", "</", "<?" right before the removal: text there, since markup cannot
+# be followed by the removed element's "<"; markup if what follows the removal continues it.
+_OPENER_BEFORE = re.compile(r"<(?:!-?|[/?])?\Z")
+_CONTINUES_MARKUP = re.compile(r"[A-Za-z!/?-]")
+_CONTINUES_REFERENCE = re.compile(r"[A-Za-z0-9#]")
+
+
+def _with_its_whitespace(post: ParsedPost, start: int, end: int, item: Element | None) -> tuple[int, int]:
     text = post.text
     parent = item.el.getparent() if item is not None else None
     if parent is not None and isinstance(parent.tag, str) and parent.tag.lower() in INLINE_PARENTS:
-        return edit(start, end)
+        return start, end
     floor = post.html_start
     ls = start
     while ls > floor and text[ls - 1] in " \t":
@@ -226,12 +252,12 @@ def removal_edit(post: ParsedPost, start: int, end: int, item: Element | None = 
         if le < len(text):
             le += 2 if text.startswith("\r\n", le) else 1
         if ls == start and le == end:
-            return edit(start, end)
-        return edit(ls, le)
+            return start, end
+        return ls, le
     if ls < start and (le > end or le == len(text) or text[le] in "\r\n"
                        or (text[ls - 1] == ">" and text[le] == "<")):
-        return edit(ls, end)
-    return edit(start, end)
+        return ls, end
+    return start, end
 
 
 def attribute_edit(post: ParsedPost, item: Element, names: set[str]) -> list[Edit]:

@@ -19,7 +19,7 @@ def _in_quote(element: Any) -> bool:
     return any(a.tag == "blockquote" for a in element.iterancestors())
 
 
-_TIME_TAG = re.compile("<time", re.IGNORECASE)
+_TIME_TAG = re.compile("<time", re.IGNORECASE | re.ASCII)
 
 
 def _in_running_text(element: Any) -> bool:

@@ -61,7 +61,7 @@ _MAX_EDITS = 64
 # Elements whose text is code or sample output: a post explaining mojibake or escaping
 # shows `Ã©` and `&amp;amp;` there on purpose.
 _CODE_TAGS = ("code", "pre", "kbd", "samp")
-_CODE_OPEN = re.compile(r"<(?:code|pre|kbd|samp)[\s>/]", re.IGNORECASE)
+_CODE_OPEN = re.compile(r"<(?:code|pre|kbd|samp)[\s>/]", re.IGNORECASE | re.ASCII)
 
 
 def _outside_code(post: ParsedPost, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
