@@ -9,6 +9,7 @@ keeps every path as named (an absolute one inside the working folder shown relat
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -202,25 +203,28 @@ def discover(paths: Sequence[str], config: Config, *, force_exclude: bool = Fals
     (what the pre-commit hooks pass, since they name every staged file). Globs are
     anchored at the project folder; a bare name matches at any depth.
     """
+    _real_folder.cache_clear()
     found: dict[str, None] = {}
     seen: set[str] = set()  # absolute, normalised: ``a.md ./a.md`` or ``. $PWD`` name one file once
     errors: list[str] = []
     include = _Globs(config.include)
     exclude = _Globs(config.exclude)
-    project = os.path.abspath(config.root or os.getcwd())
+    # Folders compared by where they really are: a working folder reached through a symlink
+    # (macOS's /tmp, CI workspaces) is the same folder as its $PWD spelling.
+    project = os.path.realpath(config.root or os.getcwd())
 
     several = len(paths) > 1  # one folder's walk names each file once: no key to compute
 
-    def add(name: str) -> None:
+    def add(name: str, is_file: bool = False) -> None:
         if not several:
             found[name] = None
             return
-        key = os.path.normpath(os.path.abspath(name))
+        key = _real_location(name, is_file)
         if key not in seen:
             seen.add(key)
             found[name] = None
 
-    cwd = os.getcwd()
+    cwd = os.path.realpath(os.getcwd())
     for given in paths or ["."]:
         given = _shown(given, cwd)
         if os.path.isfile(given):
@@ -231,7 +235,7 @@ def discover(paths: Sequence[str], config: Config, *, force_exclude: bool = Fals
         if not os.path.isdir(given):
             add(given)  # its PC001 says why it cannot be read
             continue
-        top = os.path.abspath(given)
+        top = os.path.realpath(given)
         anchor = _Anchor(top, project)
         # A scandir walk: DirEntry knows regular files and folders without a stat per file.
         # (Entries come in no particular order; the result is sorted at the end.)
@@ -273,8 +277,23 @@ def discover(paths: Sequence[str], config: Config, *, force_exclude: bool = Fals
                 except OSError:
                     continue
                 native = rel if os.sep == "/" else rel.replace("/", os.sep)
-                add(native[len(here):] if here and rel.startswith(here) else prefix + native)
+                add(native[len(here):] if here and rel.startswith(here) else prefix + native, True)
     return sorted(found), errors
+
+
+def _real_location(path: str, is_file: bool = False) -> str:
+    """Where ``path`` really is: its folder with symlinks resolved, and its own name (a
+    symlinked post keeps its name; only the folders it sits in are resolved)."""
+    folder, name = os.path.split(os.path.abspath(path))
+    if not name:  # a folder given with a trailing separator
+        return _real_folder(folder)
+    if not is_file and os.path.isdir(path):
+        return _real_folder(path)
+    return os.path.join(_real_folder(folder), name)
+
+
+# (cleared at each discovery: a long-lived process may see symlinks change between runs)
+_real_folder = functools.lru_cache(maxsize=4096)(os.path.realpath)
 
 
 def _shown(given: str, cwd: str) -> str:
@@ -283,7 +302,7 @@ def _shown(given: str, cwd: str) -> str:
     if not os.path.isabs(given):
         return given
     try:
-        rel = os.path.relpath(given, cwd)
+        rel = os.path.relpath(_real_location(given), cwd)
     except ValueError:  # another drive
         return given
     if rel == ".." or rel.startswith(".." + os.sep) or os.path.isabs(rel):
@@ -293,7 +312,7 @@ def _shown(given: str, cwd: str) -> str:
 
 def _excluded_file(path: str, project: str, exclude: _Globs, respect_gitignore: bool) -> bool:
     """Whether a walk would have skipped this named file (``force_exclude``)."""
-    full = os.path.abspath(path)
+    full = _real_location(path)
     folder, name = os.path.split(full)
     above = _Anchor(folder, project).prefix
     if above is None:  # outside the project: only names match

@@ -8,10 +8,11 @@ from __future__ import annotations
 import difflib
 import errno
 import os
+import signal
 import stat
 import tempfile
 
-__all__ = ["FixWriteError", "read_regular", "temp_prefix", "unified_diff", "write_atomic"]
+__all__ = ["FixWriteError", "make_temp", "read_regular", "temp_prefix", "unified_diff", "write_atomic"]
 
 
 class FixWriteError(Exception):
@@ -117,8 +118,9 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
     if _read_nofollow(path) != expected:
         raise FixWriteError("changed on disk since it was read; not written")
     folder = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".postcheck-tmp", dir=folder)
+    tmp = None
     try:
+        fd, tmp = make_temp(path)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -133,12 +135,41 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
             raise FixWriteError("changed on disk since it was read; not written")
         os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
         raise
     _fsync_folder(folder)
+
+
+def make_temp(path: str) -> tuple[int, str]:
+    """A new temporary file beside ``path``: (descriptor, name).
+
+    Ctrl-C and SIGTERM are held while it is made, so that an interruption arrives only once
+    the caller knows the name and can remove the file (one landing inside ``mkstemp`` left
+    empty temporary files beside the posts).
+    """
+    try:
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    except (AttributeError, ValueError, OSError):  # no POSIX signal masks here
+        held = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".postcheck-tmp",
+                                   dir=os.path.dirname(path) or ".")
+    except BaseException:
+        if held is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        raise
+    try:
+        if held is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a held signal is raised here
+    except BaseException:
+        os.close(fd)
+        os.unlink(tmp)
+        raise
+    return fd, tmp
 
 
 def temp_prefix(path: str) -> str:

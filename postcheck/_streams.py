@@ -9,12 +9,11 @@ import codecs
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, TextIO
 
-from ._fixio import temp_prefix
+from ._fixio import make_temp
 
 __all__ = ["ERRORS", "Terminated", "UsageError", "detach_stdout", "open_closed_streams", "output",
            "stop_cleanly_on_sigterm"]
@@ -63,14 +62,14 @@ def output(path: str | None) -> Iterator[TextIO]:
         raise UsageError(f"--output-file {path}: {exc.strerror or exc}") from None
     if target is not None and stat.S_ISDIR(target.st_mode):
         raise UsageError(f"--output-file {path}: is a folder")
-    direct = target is not None and (not stat.S_ISREG(target.st_mode) or os.path.islink(path))
+    # (a symlink, even a dangling one, is written through: `>` would create its target)
+    direct = os.path.islink(path) or (target is not None and not stat.S_ISREG(target.st_mode))
     try:
         if direct:
             report = open(path, "w", encoding="utf-8", errors=ERRORS, newline="\n")  # noqa: SIM115
             tmp = None
         else:
-            fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".postcheck-tmp",
-                                       dir=os.path.dirname(path) or ".")
+            fd, tmp = make_temp(path)
             report = os.fdopen(fd, "w", encoding="utf-8", errors=ERRORS, newline="\n")
     except OSError as exc:  # a folder that does not exist, no permission: the user's to mend
         raise UsageError(f"--output-file {path}: {exc.strerror or exc}") from None

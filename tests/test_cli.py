@@ -430,6 +430,9 @@ def test_output_file_through_a_symlink_keeps_the_link(tree: Path, capsys: pytest
     run(["check", *select("PC0"), "--format", "json", "-o", "report.json", "posts"], capsys)
     assert (tree / "report.json").is_symlink()
     assert json.loads((tree / "reports/latest.json").read_text(encoding="utf-8"))["summary"]["findings"] == 1
+    os.symlink("reports/new.json", tree / "dangling.json")  # `>` would create the target
+    run(["check", *select("PC0"), "--format", "json", "-o", "dangling.json", "posts"], capsys)
+    assert (tree / "dangling.json").is_symlink() and (tree / "reports/new.json").is_file()
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs")

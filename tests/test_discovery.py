@@ -199,3 +199,17 @@ def test_deep_tree(here: Path) -> None:
     touch(path / "a.md")
     (result,) = found(["."])
     assert result.endswith("/d59/a.md")
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks")
+def test_a_working_folder_reached_through_a_symlink(here: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # macOS's /tmp and many CI workspaces: $PWD spells the folder through a symlink
+    touch(here / "real/a.md")
+    touch(here / "real/drafts/b.md")
+    os.symlink("real", here / "link")
+    logical = str(here / "link")
+    monkeypatch.chdir(logical)
+    cfg = Config.model_validate({"exclude": ["drafts/*"], "root": logical})
+    assert found([".", logical], cfg) == ["a.md"]  # once, shown relative, drafts excluded
+    assert found(["a.md", os.path.join(logical, "a.md")], cfg) == ["a.md"]
+    assert found([logical], cfg) == ["a.md"]

@@ -652,3 +652,32 @@ def test_safe_fixes_keep_every_article_paragraph(furniture: list[str], rnd: Any)
     fixed, _ = fix_text(text, engine=ENGINE_ALL)
     for paragraph in _ARTICLE:
         assert paragraph in fixed
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "pthread_sigmask"), reason="no POSIX signal masks")
+def test_a_signal_while_the_temporary_file_is_made_leaves_no_file(tmp_path: Any, monkeypatch: Any) -> None:
+    import signal
+
+    from postcheck._fixio import make_temp
+
+    class Stop(BaseException):
+        pass
+
+    def stop(signum: int, frame: Any) -> None:
+        raise Stop
+
+    real = tempfile.mkstemp
+
+    def mkstemp_then_signalled(**kwargs: Any) -> tuple[int, str]:
+        made = real(**kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)  # arrives while the name is not yet the caller's
+        return made
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp_then_signalled)
+    try:
+        with pytest.raises(Stop):
+            make_temp(str(tmp_path / "post.md"))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert os.listdir(tmp_path) == []
