@@ -228,12 +228,15 @@ def discover(paths: Sequence[str], config: Config, *, force_exclude: bool = Fals
     for given in paths or ["."]:
         given = _shown(given, cwd)
         if os.path.isfile(given):
-            if force_exclude and _excluded_file(given, project, exclude, config.respect_gitignore):
+            if force_exclude and _excluded_path(given, project, exclude, config.respect_gitignore):
                 continue
             add(given)
             continue
         if not os.path.isdir(given):
             add(given)  # its PC001 says why it cannot be read
+            continue
+        if force_exclude and given not in (".", "./", "") and _excluded_path(
+                given, project, exclude, config.respect_gitignore, is_dir=True):
             continue
         top = os.path.realpath(given)
         anchor = _Anchor(top, project)
@@ -310,8 +313,8 @@ def _shown(given: str, cwd: str) -> str:
     return rel
 
 
-def _excluded_file(path: str, project: str, exclude: _Globs, respect_gitignore: bool) -> bool:
-    """Whether a walk would have skipped this named file (``force_exclude``)."""
+def _excluded_path(path: str, project: str, exclude: _Globs, respect_gitignore: bool, is_dir: bool = False) -> bool:
+    """Whether a walk would have skipped this named file or folder (``force_exclude``)."""
     full = _real_location(path)
     folder, name = os.path.split(full)
     above = _Anchor(folder, project).prefix
@@ -331,7 +334,7 @@ def _excluded_file(path: str, project: str, exclude: _Globs, respect_gitignore: 
             steps = g.outer.split("/")
             if any(g.decide("/".join(steps[:depth]), True) for depth in range(1, len(steps))):
                 return True
-            decided = g.decide(g.outer, False)
+            decided = g.decide(g.outer, is_dir)
             if decided is not None:
                 verdict = decided
         return verdict

@@ -56,15 +56,32 @@ def _matches(selector: str, rule: Rule) -> bool:
     return rule.code.startswith(s.upper()) or s.lower() == rule.name
 
 
+def _specificity(selectors: Sequence[str], rule: Rule) -> int:
+    """How precisely the most precise of ``selectors`` names ``rule``: -1 not at all, 0 for
+    ALL, the prefix's length for a code prefix (PC3: 3, PC301: 5), 100 for its name."""
+    best = -1
+    for selector in selectors:
+        s = selector.strip()
+        if s.upper() == "ALL":
+            best = max(best, 0)
+        elif s.lower() == rule.name:
+            best = 100
+        elif rule.code.startswith(s.upper()):
+            best = max(best, len(s))
+    return best
+
+
 def select_rules(rules: dict[str, Rule], select: Sequence[str] | None, extend: Sequence[str],
                  ignore: Sequence[str], *, layers: Sequence[tuple[Sequence[str] | None, Sequence[str],
                                                               Sequence[str], str]] = ()) -> list[Rule]:
     """Rules chosen by code, code prefix (``PC3``) or name; unknown selectors are errors.
 
-    ``layers`` are applied after the first as ruff does: a layer's ``select`` starts the
-    choice again (so ``--select PC206`` on the command line overrides ``ignore = ["PC206"]``
-    in the config), then its ``extend`` adds and its ``ignore`` removes. Each layer's last
-    item names where it came from, as a prefix for the error naming a key (``"--"``).
+    As in ruff: within a layer the more precise selector wins (``select = ["PC301"]`` with
+    ``ignore = ["PC3"]`` keeps PC301; at equal precision ``ignore`` wins), and ``layers``
+    are applied after the first: a layer's ``select`` starts the choice again (so
+    ``--select PC206`` on the command line overrides ``ignore = ["PC206"]`` in the config),
+    its ``extend`` adds and its ``ignore`` removes. Each layer's last item names where it
+    came from, as a prefix for the error naming a key (``"--"``).
     """
     chosen: set[str] = set()
     for index, (sel, ext, ign, source) in enumerate([(select, extend, ignore, ""), *layers]):
@@ -72,10 +89,17 @@ def select_rules(rules: dict[str, Rule], select: Sequence[str] | None, extend: S
             for selector in selectors:
                 if not any(_matches(selector, r) for r in rules.values()):
                     raise ConfigError(f"{source}{key}: {selector!r} matches no rule code, prefix or name")
-        if sel is not None or index == 0:
-            chosen = {r.code for r in rules.values() if sel is None or any(_matches(s, r) for s in sel)}
-        chosen |= {r.code for r in rules.values() if any(_matches(s, r) for s in ext)}
-        chosen -= {r.code for r in rules.values() if any(_matches(s, r) for s in ign)}
+        restart = sel is not None or index == 0
+        kept: set[str] = set()
+        for r in rules.values():
+            picked = max(_specificity(sel, r) if sel is not None else (0 if index == 0 else -1),
+                         _specificity(ext, r))
+            dropped = _specificity(ign, r)
+            if dropped >= 0 and dropped >= picked:
+                continue
+            if picked >= 0 or (not restart and r.code in chosen):
+                kept.add(r.code)
+        chosen = kept
     return sorted((r for r in rules.values() if r.code in chosen), key=lambda r: r.code)
 
 

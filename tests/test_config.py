@@ -256,3 +256,19 @@ def test_schema_that_is_not_a_model(repo: Path, monkeypatch: pytest.MonkeyPatch,
     write(repo / "postcheck.toml", 'schema = "not_a_model_mod:Thing"\n')
     code, _, err = run(["check", "posts"], capsys)
     assert code == 2 and "not_a_model_mod:Thing" in err
+
+
+@pytest.mark.parametrize("select, ignore, active", [
+    (["PC301"], ["PC3"], True),        # the more precise selector wins, as in ruff
+    (["PC3"], ["PC301"], False),
+    (["PC3"], ["PC3"], False),         # equal precision: ignore wins
+    (["ad-slot"], ["PC30"], True),     # a name is the most precise
+    (None, ["PC3"], False),            # the default selection is ALL: any ignore beats it
+])
+def test_the_more_precise_selector_wins(select: list[str] | None, ignore: list[str], active: bool) -> None:
+    from postcheck.engine import Engine
+
+    cfg = Config.model_validate({"select": select, "ignore": ignore} if select else {"ignore": ignore})
+    assert ("PC301" in {a.rule.code for a in Engine(cfg).active}) is active
+    cli = Engine(Config(), select=select, ignore=ignore)  # the same within the command line's layer
+    assert ("PC301" in {a.rule.code for a in cli.active}) is active

@@ -147,6 +147,11 @@ def test_force_exclude_applies_to_named_files(here: Path) -> None:
     assert len(files) == 6  # named files are checked: the user asked for them
     files, _ = discover(named, cfg, force_exclude=True)
     assert [f.replace(os.sep, "/") for f in files] == ["b.md", "ok/e.md"]
+    # a folder named on the command line, likewise
+    touch(here / "ignored/deeper/g.md")
+    assert found(["ignored"]) == ["ignored/c.md", "ignored/deeper/g.md"]
+    files, _ = discover(["ignored", "drafts", "ok"], cfg, force_exclude=True)
+    assert [f.replace(os.sep, "/") for f in files] == ["ok/e.md"]
     files, _ = discover(named, Config.model_validate({"respect-gitignore": False}), force_exclude=True)
     assert [f.replace(os.sep, "/") for f in files] == ["b.md", "d.tmp.md", "drafts/a.md", "ignored/c.md", "ok/e.md"]
 
