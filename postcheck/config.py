@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .data import known_timezone
 from .model import Severity
 
-__all__ = ["Config", "ConfigError", "find_config", "load_config", "misspelled_keys"]
+__all__ = ["Config", "ConfigError", "find_config", "load_config", "loose_scalars", "misspelled_keys"]
 
 
 class ConfigError(Exception):
@@ -134,6 +134,29 @@ def misspelled_keys(model: type[BaseModel], keys: Iterable[str]) -> list[tuple[s
     written = {name: field.alias for name, field in model.model_fields.items()
                if field.alias and field.alias != name}
     return [(key, written[key]) for key in keys if key in written]
+
+
+_SCALARS: dict[Any, tuple[tuple[type, ...], str]] = {
+    bool: ((bool,), "true or false"),
+    int: ((int,), "an integer"),
+    float: ((int, float), "a number"),
+}
+
+
+def loose_scalars(model: type[BaseModel], data: dict[str, Any]) -> list[tuple[str, str]]:
+    """(key, what was expected) for each value a file gives a boolean, integer or number
+    option as something else (``min-chars = true``, ``"5"``, ``5.0``): pydantic would
+    coerce it, and a typo would then pass unnoticed."""
+    by_key = {field.alias or name: field for name, field in model.model_fields.items()}
+    by_key.update(model.model_fields)
+    found = []
+    for key, value in data.items():
+        field = by_key.get(key)
+        scalar = _SCALARS.get(field.annotation) if field is not None else None
+        if scalar is not None and (not isinstance(value, scalar[0]) or (bool not in scalar[0]
+                                                                           and isinstance(value, bool))):
+            found.append((key, scalar[1]))
+    return found
 
 
 def config_from_mapping(data: dict[str, Any], path: Path | None = None) -> Config:

@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .config import Config, ConfigError, misspelled_keys
+from .config import Config, ConfigError, loose_scalars, misspelled_keys
 from .data import DataError, RuleData, load_rule_data
 from .model import Finding, Post, Problem, Severity, fast_construct
 from .parse import Limits, ParsedPost, parse_bytes, parse_text
@@ -245,14 +245,18 @@ class Engine:
         self.active: list[ActiveRule] = []
         for r in chosen:
             rc = rule_configs.get(r.code)
-            for key, alias in misspelled_keys(r.options, rc.options) if rc and config.config_path else ():
-                raise ConfigError(f"rules.{r.code}.{key}: unknown option; did you mean {alias!r}?")
+            table = self._written_keys.get(r.code, r.code)  # errors name the table as the file does
+            if rc and config.config_path:
+                for key, alias in misspelled_keys(r.options, rc.options):
+                    raise ConfigError(f"rules.{table}.{key}: unknown option; did you mean {alias!r}?")
+                for key, expected in loose_scalars(r.options, rc.options):
+                    raise ConfigError(f"rules.{table}.{key}: expected {expected}, got {rc.options[key]!r}")
             try:
                 options = r.options.model_validate(rc.options if rc else {})
             except ValidationError as exc:
                 err = exc.errors(include_url=False)[0]
                 loc = ".".join(str(p) for p in err["loc"])
-                raise ConfigError(f"rules.{r.code}.{loc}: {err['msg']}") from None
+                raise ConfigError(f"rules.{table}.{loc}: {err['msg']}") from None
             ctx = RuleContext(options=options, data=self.data, now=self.now,
                               timezone=config.timezone, source_field=config.source_field)
             severity = rc.severity if rc and rc.severity else r.severity
@@ -278,11 +282,13 @@ class Engine:
 
     def _rule_configs(self) -> dict[str, Any]:
         result = {}
+        self._written_keys: dict[str, str] = {}
         for key, rc in self.config.rules.items():
             code = self._resolve.get(key.lower())
             if code is None:
                 raise ConfigError(f"rules.{key}: no rule has this code or name")
             result[code] = rc
+            self._written_keys[code] = key
         return result
 
     def fingerprint(self, include_now: bool = True) -> str:
