@@ -912,6 +912,11 @@ def test_a_promo_link_left_open_over_the_article_has_no_safe_fix() -> None:
     ("x<", "!-- y -->z", "x&lt;!-- y -->z"),            # "<!--" would open a comment
     ("AT&", "amp;T", "AT&amp;amp;T"),                    # "&amp;" would become a reference
     ("a <", " b", "a < b"),                              # nothing joins: left as it was
+    ("Fish &am", "p; chips", "Fish &amp;amp; chips"),     # "&amp;" would be completed
+    ("&#6", "0; x", "&#6<!---->0; x"),                  # "&#6" is a reference (to U+0006) already
+    ("a &not", "in; b", "a &not<!---->in; b"),           # a reference already: kept apart
+    ("a<", "<script>y()</script>b", "a&lt;b"),           # two removals in one round
+    ("AT&", "<script>y()</script>amp;T", "AT&amp;amp;T"),
 ])
 def test_a_removal_never_joins_text_into_markup(before: str, after: str, shown: str) -> None:
     text = post(f"<p>{before}<script>track()</script>{after}</p>")
@@ -922,6 +927,21 @@ def test_a_removal_never_joins_text_into_markup(before: str, after: str, shown: 
     def visible(t: str) -> str:
         root = etree.fromstring(t[t.index("<div>"):], etree.HTMLParser())
         etree.strip_elements(root, "script", with_tail=False)
-        return "".join(str(piece) for piece in root.itertext())
+        return "".join(str(piece) for piece in root.itertext(etree.Element))
 
     assert visible(fixed) == visible(text)
+
+
+@pytest.mark.parametrize("body", [
+    # libxml2 ends these where their parent ends: the last paragraph is inside them
+    '<div id="dfp-ad-6">\n<p>Officials said the terminal would employ about four hundred people.</p>\n',
+    '<a href="https://subscribe.example.org/">\n<p>Officials said the terminal would employ people.</p>\n',
+])
+def test_an_element_never_closed_in_the_source_has_no_safe_removal(body: str) -> None:
+    found = [f for f in findings(["PC301", "PC302"], post(body)) if f.code in ("PC301", "PC302")]
+    assert found and all(f.fix is None or f.fix.applicability == "unsafe" for f in found)
+
+
+def test_an_empty_slot_never_closed_is_still_safely_removed() -> None:
+    [found] = findings("PC301", post('<p>Text.</p><div id="dfp-ad-6">\n'))
+    assert found.fix is not None and found.fix.applicability == "safe"

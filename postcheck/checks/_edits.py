@@ -16,7 +16,7 @@ from ..parse import AttributeSpan, ParsedPost, Tag, attribute_spans, repaired_na
 from ._units import INLINE_PARENTS, Element
 
 __all__ = ["SAFE_PROSE_CHARS", "SAFE_PROSE_PARAGRAPHS", "attribute_edit", "attributes_of", "edit", "empty_in_source",
-           "prose", "removal_edit", "removal_span", "safe_fix", "unsafe_fix"]
+           "prose", "removal_edit", "removal_span", "runs_past_its_source", "safe_fix", "unsafe_fix"]
 
 
 # A post with findings builds a few edits and fixes each, from values that are valid by
@@ -91,6 +91,63 @@ def _paragraph_text(p: etree._Element) -> int:
             if isinstance(child.tag, str) and child.tag.lower() not in _NO_TEXT:
                 stack.append(child)
     return total
+
+
+_END_TAG = re.compile(r"</([A-Za-z][^\t\n\f\r />]*)[^>]*>", re.ASCII)
+
+
+def runs_past_its_source(post: ParsedPost, item: Element) -> bool:
+    """Does the element hold source text without an end tag of its own (a ``<div id="ad">``
+    never closed, a promo ``<a>`` left open)? Then the parser decided where it ends, and
+    what it holds may be the article that follows: removing it is not a safe fix."""
+    tag = post.html.tag_of(item.el)
+    if tag is None:
+        return True
+    end = post.element_span(item.el)[1]  # where the parser ends it (a removal may take more)
+    if tag.self_closing or tag.end >= end:
+        return False  # a void element, "<x/>", or nothing inside
+    own = _its_end_tag(post, tag, end, item.tag)
+    if own < 0:
+        return _holds_content(item.el)
+    # Its end tag may be an enclosing element's of the same name, left without one of its
+    # own: `<div><p>…</p><div id="ad"><p>…</p></div>` (the ad's end tag never written).
+    for ancestor in item.el.iterancestors():
+        if not isinstance(ancestor.tag, str) or ancestor.tag.lower() != tag.name:
+            continue
+        outer = post.html.tag_of(ancestor)
+        if outer is None or _its_end_tag(post, outer, post.element_span(ancestor)[1], tag.name) in (-1, own):
+            return _holds_content(item.el)
+    return False
+
+
+def _its_end_tag(post: ParsedPost, tag: Tag, end: int, name: str) -> int:
+    """Where the end tag that closes the span [tag.start, end) starts; -1 when it has none.
+    (Read backwards from the end: an ancestor's span may be the whole post.)"""
+    text = post.html.text
+    close = end
+    while close > tag.end and text[close - 1] in " \t\n\r\f":
+        close -= 1
+    opening = text.rfind("</", tag.end, close)
+    last = _END_TAG.fullmatch(text, opening, close) if opening >= 0 else None
+    if last is None or last.group(1).lower() not in (tag.name, name):  # (name: a repaired one)
+        return -1
+    return opening
+
+
+_MEDIA = frozenset({"img", "picture", "video", "audio", "iframe", "embed", "object", "svg", "canvas", "table"})
+
+
+def _holds_content(el: etree._Element) -> bool:
+    """Any text (a script's too) or media in the subtree: what an unclosed element may
+    have taken from the article. Empty wrappers and empty slots hold none."""
+    if (el.text or "").strip():
+        return True
+    for node in el.iterdescendants():
+        if (node.tail or "").strip() or (node.text or "").strip():
+            return True
+        if isinstance(node.tag, str) and node.tag.lower() in _MEDIA:
+            return True
+    return False
 
 
 def _length(text: str | None) -> int:
@@ -222,16 +279,30 @@ def removal_edit(post: ParsedPost, start: int, end: int, item: Element | None = 
     opener = _OPENER_BEFORE.search(text, max(post.html_start, start - 3), start)
     if opener is not None and _CONTINUES_MARKUP.match(text, end):
         return edit(opener.start(), end, "&lt;" + opener.group()[1:])
-    if start > post.html_start and text[start - 1] == "&" and _CONTINUES_REFERENCE.match(text, end):
-        return edit(start - 1, end, "&amp;")
+    # A character reference the removal would complete ("&am" + "p;", "&#6" + "0;"): if the
+    # "&" was plain text, write it "&amp;"; if it was already a reference ("&not" before
+    # "in;"), keep the two apart with an empty comment, which shows nothing.
+    # An element right after may go in the same round, joining what follows it: decide as
+    # if it would.
+    run = _REFERENCE_RUN.search(text, max(post.html_start, start - 40), start)
+    if run is not None:
+        seg = run.group()
+        right = text[end:end + 40]
+        right = right[:right.find("<")] if "<" in right else right
+        joins = bool(right) and unescape(seg + right) != unescape(seg) + unescape(right)
+        if joins or text.startswith("<", end):
+            if unescape(seg) == seg:
+                return edit(run.start(), end, "&amp;" + seg[1:])
+            return edit(start, end, "<!---->")
     return edit(start, end)
 
 
 # "<", "<!", "<!-", "</", "<?" right before the removal: text there, since markup cannot
-# be followed by the removed element's "<"; markup if what follows the removal continues it.
+# be followed by the removed element's "<"; markup if what follows the removal continues it
+# (another "<" too: the element after may be removed in the same round).
 _OPENER_BEFORE = re.compile(r"<(?:!-?|[/?])?\Z")
-_CONTINUES_MARKUP = re.compile(r"[A-Za-z!/?-]")
-_CONTINUES_REFERENCE = re.compile(r"[A-Za-z0-9#]")
+_CONTINUES_MARKUP = re.compile(r"[A-Za-z!/?<-]")
+_REFERENCE_RUN = re.compile(r"&[#A-Za-z0-9]*\Z")
 
 
 def _with_its_whitespace(post: ParsedPost, start: int, end: int, item: Element | None) -> tuple[int, int]:

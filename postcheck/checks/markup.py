@@ -24,6 +24,7 @@ from ._edits import (
     prose,
     removal_edit,
     removal_span,
+    runs_past_its_source,
     safe_fix,
     unsafe_fix,
 )
@@ -51,7 +52,10 @@ def _remove_fix(post: ParsedPost, item: Element, what: str) -> Fix | None:
     span = removal_span(post, item)
     if span is None:
         return None
-    return safe_fix(f"remove the {what}", (removal_edit(post, *span, item),))
+    edits = (removal_edit(post, *span, item),)
+    if runs_past_its_source(post, item):  # never closed: it may hold what follows
+        return unsafe_fix(f"remove the {what} and what the parser put inside it", edits)
+    return safe_fix(f"remove the {what}", edits)
 
 
 def _unit_problem(post: ParsedPost, unit: Unit, label: str) -> Problem:
@@ -71,7 +75,8 @@ def _unit_problem(post: ParsedPost, unit: Unit, label: str) -> Problem:
         assert first_span is not None and last_span is not None
         edits = (removal_edit(post, first_span[0], last_span[1], unit.element),)
         chars, paragraphs = prose(tuple(item.el for item in (unit.element, *unit.extra)))
-        if chars > SAFE_PROSE_CHARS or paragraphs > SAFE_PROSE_PARAGRAPHS:
+        unclosed = any(runs_past_its_source(post, item) for item in (unit.element, *unit.extra))
+        if chars > SAFE_PROSE_CHARS or paragraphs > SAFE_PROSE_PARAGRAPHS or unclosed:
             # more prose than an ad's label or a promo's pitch: perhaps article text the
             # slot swallowed (an unclosed ad container holds the rest of the article)
             fix = unsafe_fix("remove the element and the text it holds", edits)
