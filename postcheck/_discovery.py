@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from ._fixio import read_regular
 from .config import Config
 
-__all__ = ["ALWAYS_EXCLUDED", "discover"]
+__all__ = ["ALWAYS_EXCLUDED", "discover", "is_excluded", "shown"]
 
 ALWAYS_EXCLUDED = frozenset(
     {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".postcheck_cache", ".tox",
@@ -304,13 +304,28 @@ def _shown(given: str, cwd: str) -> str:
     does); any other path exactly as it was given."""
     if not os.path.isabs(given):
         return given
-    try:
-        rel = os.path.relpath(_real_location(given), cwd)
-    except ValueError:  # another drive
-        return given
-    if rel == ".." or rel.startswith(".." + os.sep) or os.path.isabs(rel):
-        return given
-    return rel
+    # the path as spelled first (a symlinked folder inside the working folder keeps its
+    # name), then where it really is (the working folder's own $PWD spelling)
+    for spelled in (os.path.normpath(given), _real_location(given)):
+        try:
+            rel = os.path.relpath(spelled, cwd)
+        except ValueError:  # another drive
+            continue
+        if not (rel == ".." or rel.startswith(".." + os.sep) or os.path.isabs(rel)):
+            return rel
+    return given
+
+
+def is_excluded(path: str, config: Config) -> bool:
+    """Whether ``exclude`` or a .gitignore skips ``path`` (for a name given without a file:
+    ``--stdin-filename`` with ``--force-exclude``)."""
+    return _excluded_path(path, os.path.realpath(config.root or os.getcwd()), _Globs(config.exclude),
+                          config.respect_gitignore)
+
+
+def shown(path: str) -> str:
+    """``path`` as reports show it (relative when it lies inside the working folder)."""
+    return _shown(path, os.path.realpath(os.getcwd()))
 
 
 def _excluded_path(path: str, project: str, exclude: _Globs, respect_gitignore: bool, is_dir: bool = False) -> bool:

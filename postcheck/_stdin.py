@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import Any, TextIO
 
+from ._discovery import is_excluded, shown
 from ._fixio import unified_diff
-from ._streams import output
+from ._streams import UsageError, output
 from .engine import Engine
 from .fix import fix_post
 from .model import Finding, Severity
 from .report import Summary, formatter
-from .report.text import finding_line, summary_line, write_statistics
+from .report.text import write_statistics
 
 __all__ = ["check_stdin"]
 
@@ -26,24 +27,43 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 def check_stdin(engine: Engine, args: argparse.Namespace, baseline: Any = None) -> int:
-    name = args.stdin_filename or "-"
-    raw = sys.stdin.buffer.read(engine.limits.max_bytes + 1)
+    if sys.stdin is None:
+        raise UsageError("'-' reads the post from stdin, which is closed")
+    name = shown(args.stdin_filename) if args.stdin_filename else "-"
+    # All of it, whatever its size: with --fix it comes back out, and a post over the size
+    # limit must come back whole (unchecked beyond its PC001).
+    raw = sys.stdin.buffer.read()
+    if args.stdin_filename and (args.force_exclude or engine.config.force_exclude) \
+            and is_excluded(args.stdin_filename, engine.config):
+        if args.fix and not args.diff:
+            _write_post(raw)  # excluded, as ruff does: passed through, nothing reported
+        return EXIT_OK
     if args.fix or args.diff:
-        return _fix(engine, args, name, raw)
+        return _fix(engine, args, name, raw, baseline)
     result = engine.check_bytes(raw, name)
     findings = [*result.findings, *engine.finalize(result.corpus)]
     if baseline is not None:
         findings = baseline.filter(findings)
     with output(args.output_file) as out:
-        if args.statistics:
-            write_statistics(findings, engine.registry, out, unsafe_fixes=args.unsafe_fixes,
-                             as_json=args.format in ("json", "jsonl"))
-        else:
-            formatter(args.format)(findings, _summary(name, findings), engine.registry, out)
+        _report(engine, args, name, findings, out)
     return _status(engine, args, findings)
 
 
-def _fix(engine: Engine, args: argparse.Namespace, name: str, raw: bytes) -> int:
+def _report(engine: Engine, args: argparse.Namespace, name: str, findings: list[Finding], out: TextIO) -> None:
+    if args.statistics:
+        write_statistics(findings, engine.registry, out, unsafe_fixes=args.unsafe_fixes,
+                         as_json=args.format in ("json", "jsonl"))
+    else:
+        formatter(args.format)(findings, _summary(name, findings), engine.registry, out)
+
+
+def _write_post(data: bytes) -> None:
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def _fix(engine: Engine, args: argparse.Namespace, name: str, raw: bytes, baseline: Any) -> int:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -54,6 +74,8 @@ def _fix(engine: Engine, args: argparse.Namespace, name: str, raw: bytes) -> int
         outcome = fix_post(engine, text, name, unsafe=args.unsafe_fixes)
         fixed = outcome.text.encode("utf-8", "surrogatepass")
         remaining, changed = [*outcome.errors, *outcome.result.findings], outcome.changed
+    if baseline is not None:
+        remaining = baseline.filter(remaining)
     if args.diff:
         with output(args.output_file) as out:
             out.write(unified_diff(raw.decode("utf-8", "surrogateescape"),
@@ -61,12 +83,14 @@ def _fix(engine: Engine, args: argparse.Namespace, name: str, raw: bytes) -> int
         if args.exit_zero or any(_internal(f) for f in remaining):
             return _status(engine, args, remaining)
         return EXIT_FINDINGS if changed else EXIT_OK
-    sys.stdout.flush()
-    sys.stdout.buffer.write(fixed)
-    sys.stdout.buffer.flush()
-    for f in remaining:  # the post itself is on stdout: what remains goes beside it
-        print(finding_line(f), file=sys.stderr)
-    print(summary_line(_summary(name, remaining)), file=sys.stderr)
+    _write_post(fixed)
+    # The post is on stdout: what remains goes to the report file, or beside it on stderr,
+    # in the format asked for (as ruff does).
+    if args.output_file:
+        with output(args.output_file) as out:
+            _report(engine, args, name, remaining, out)
+    else:
+        _report(engine, args, name, remaining, sys.stderr)
     status = _status(engine, args, remaining)
     if status == EXIT_OK and changed and args.exit_non_zero_on_fix:
         return EXIT_FINDINGS

@@ -58,14 +58,14 @@ def _matches(selector: str, rule: Rule) -> bool:
 
 def _specificity(selectors: Sequence[str], rule: Rule) -> int:
     """How precisely the most precise of ``selectors`` names ``rule``: -1 not at all, 0 for
-    ALL, the prefix's length for a code prefix (PC3: 3, PC301: 5), 100 for its name."""
+    ALL, the prefix's length for a code prefix (PC3: 3), 100 for its code or name."""
     best = -1
     for selector in selectors:
         s = selector.strip()
         if s.upper() == "ALL":
             best = max(best, 0)
-        elif s.lower() == rule.name:
-            best = 100
+        elif s.lower() == rule.name or s.upper() == rule.code:
+            best = 100  # a name and a full code both name the one rule
         elif rule.code.startswith(s.upper()):
             best = max(best, len(s))
     return best
@@ -273,6 +273,7 @@ class Engine:
         self.root = root
 
     def _resolve_code(self, selector: str, where: str) -> str:
+        selector = selector.strip()  # (as everywhere else a selector is read)
         if selector.upper() == "ALL":
             return ""
         matches = [r.code for r in self.registry.values() if _matches(selector, r)]

@@ -533,3 +533,50 @@ def test_fixing_stdin_writes_the_post_to_stdout(tree: Path, capsys: pytest.Captu
 def test_stdin_usage_errors(args: list[str], tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["check", *args], capsys)
     assert code == 2 and err.startswith("postcheck: error:")
+
+
+def test_fixing_stdin_over_the_size_limit_gives_it_back_whole(tree: Path, capsys: pytest.CaptureFixture[str],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    big = (f"---\n{FM}---\n" + "<p>" + "x" * 100 + "</p>\n" * 1).encode() * 1
+    big += b"<p>" + b"y" * (5 * 1024 * 1024) + b"</p>\n"
+    _stdin(monkeypatch, big)
+    code = main(["check", "--no-cache", "--now", NOW, "--fix", "-"])
+    out = capsys.readouterr().out
+    assert out.encode() == big and code == 1  # PC001: over the limit, unchanged
+
+
+def test_fixing_stdin_reports_in_the_format_and_file_asked_for(tree: Path, capsys: pytest.CaptureFixture[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    _stdin(monkeypatch, THIN.encode())
+    code, out, err = run(["check", *select("PC007"), "--fix", "--format", "json", "-o", "report.json", "-"], capsys)
+    assert out == THIN and err == ""
+    assert json.loads((tree / "report.json").read_text(encoding="utf-8"))["summary"]["findings"] == 1
+
+
+def test_fixing_stdin_honours_the_baseline(tree: Path, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tree / "posts/a.md", THIN)
+    assert main(["baseline", "--no-cache", "--now", NOW, *select("PC007"), "-o", "base.json", "posts"]) == 0
+    capsys.readouterr()
+    _stdin(monkeypatch, THIN.encode())
+    code, out, err = run(["check", *select("PC007"), "--fix", "--fail-on", "warning", "--baseline", "base.json",
+                          "--stdin-filename", "posts/a.md", "-"], capsys)
+    assert code == 0 and out == THIN and "PC007" not in err
+
+
+def test_force_exclude_applies_to_the_stdin_filename(tree: Path, capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tree / "postcheck.toml", 'exclude = ["drafts"]\n')
+    _stdin(monkeypatch, AD.encode())
+    code, out, _ = run(["check", "--fix", "--force-exclude", "--stdin-filename", "drafts/a.md", "-"], capsys)
+    assert code == 0 and out == AD  # passed through untouched, as ruff does
+    _stdin(monkeypatch, AD.encode())
+    code, out, _ = run(["check", *select("PC301"), "--stdin-filename", "drafts/a.md", "-"], capsys)
+    assert code == 1 and "PC301" in out  # without --force-exclude a name is just a name
+
+
+def test_stdin_closed_is_a_usage_error(tree: Path, capsys: pytest.CaptureFixture[str],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", None)
+    code, _, err = run(["check", "-"], capsys)
+    assert code == 2 and "stdin" in err and "internal" not in err

@@ -266,6 +266,8 @@ def test_schema_that_is_not_a_model(repo: Path, monkeypatch: pytest.MonkeyPatch,
     (["PC3"], ["PC301"], False),
     (["PC3"], ["PC3"], False),         # equal precision: ignore wins
     (["ad-slot"], ["PC30"], True),     # a name is the most precise
+    (["ad-slot"], ["PC301"], False),   # ... as precise as the full code: ignore wins
+    (["PC301"], ["ad-slot"], False),
     (None, ["PC3"], False),            # the default selection is ALL: any ignore beats it
 ])
 def test_the_more_precise_selector_wins(select: list[str] | None, ignore: list[str], active: bool) -> None:
@@ -275,3 +277,9 @@ def test_the_more_precise_selector_wins(select: list[str] | None, ignore: list[s
     assert ("PC301" in {a.rule.code for a in Engine(cfg).active}) is active
     cli = Engine(Config(), select=select, ignore=ignore)  # the same within the command line's layer
     assert ("PC301" in {a.rule.code for a in cli.active}) is active
+
+
+def test_per_file_ignores_codes_may_be_spaced(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(repo / "postcheck.toml", '[per-file-ignores]\n"posts/*" = [" PC007 ", "PC005"]\n')
+    _, found, _ = run(["check", "posts"], capsys)
+    assert [c for _, c, _ in found] == []

@@ -218,3 +218,10 @@ def test_a_working_folder_reached_through_a_symlink(here: Path, monkeypatch: pyt
     assert found([".", logical], cfg) == ["a.md"]  # once, shown relative, drafts excluded
     assert found(["a.md", os.path.join(logical, "a.md")], cfg) == ["a.md"]
     assert found([logical], cfg) == ["a.md"]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks")
+def test_an_absolute_path_through_a_symlink_is_shown_as_spelled(here: Path) -> None:
+    touch(here / "real/posts/a.md")
+    os.symlink("real", here / "link")
+    assert found([str(here / "link" / "posts")]) == ["link/posts/a.md"]
