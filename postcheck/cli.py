@@ -95,6 +95,10 @@ def _engine(args: argparse.Namespace) -> tuple[Engine, EngineSpec, Config]:
         config = config.with_overrides(fail_on=args.fail_on)
     if getattr(args, "report_unused_suppressions", False):
         config = config.with_overrides(report_unused_suppressions=True)
+    for option in ("select", "extend_select", "ignore"):
+        given = getattr(args, option, None)
+        if given is not None and not _codes(given):
+            raise UsageError(f"--{option.replace('_', '-')}: no rule code, prefix or name given")
     spec = EngineSpec(
         config=config,
         select=tuple(_codes(args.select) or ()) if args.select else None,

@@ -80,6 +80,8 @@ def test_fail_on_and_exit_zero(tree: Path, capsys: pytest.CaptureFixture[str]) -
     ["explain", "PC999"],
     ["frobnicate"],
     ["check", "--fix", "--exit-zero", "--exit-non-zero-on-fix", "posts"],
+    ["check", "--select", "", "posts"],
+    ["check", "--ignore", " , ", "posts"],
     ["check", "--output-file", "no-such-folder/report.json", "posts"],
 ])
 def test_exit_2_on_usage_errors(args: list[str], tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
