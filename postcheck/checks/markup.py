@@ -130,7 +130,8 @@ def ad_slot(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     the source span cannot be verified the finding has no fix. A slot holding more prose
     than an ad's label (over 150 characters outside links, or two paragraphs) gets an
     unsafe fix: that may be article text the slot swallowed (an unclosed ad container
-    holds the rest of the article).
+    holds the rest of the article). So does a slot the source never closes that holds
+    text or media.
     """
     for unit in scan(post, ctx.data).units:
         if unit.code == "PC301":
