@@ -525,7 +525,7 @@ def test_fixing_stdin_writes_the_post_to_stdout(tree: Path, capsys: pytest.Captu
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     _stdin(monkeypatch, AD.encode())
     code, out, err = run(["check", *select("PC301"), "--fix", "-"], capsys)
-    assert code == 0 and out == f"---\n{FM}---\n{BODY}\n" and "All checks passed" in err
+    assert code == 0 and out == f"---\n{FM}---\n{BODY}" and "All checks passed" in err
     _stdin(monkeypatch, AD.encode())
     code, out, _ = run(["check", *select("PC301"), "--diff", "-"], capsys)
     assert code == 1 and out.startswith("--- -\n+++ -\n") and '-<div id="div-gpt-ad-1"></div>' in out

@@ -202,3 +202,11 @@ def test_a_line_explaining_escaping_is_not_double_escaped() -> None:
 def test_the_word_for_mojibake_in_quotes_is_a_topic() -> None:
     body = "<p>“锟斤拷”为何二十年后仍在出现？「锟斤拷」是乱码的代名词。</p>\n<p>坏掉的文字锟斤拷出现在这里。</p>\n"
     assert [(c, line) for c, line, _ in check("PC501", post(body))] == [("PC501", 7)]
+
+
+@pytest.mark.parametrize("element", ["xmp", "script"])
+def test_pc503_leaves_raw_text_elements_alone(element: str) -> None:
+    # entities are not decoded there: "&amp;amp;" is what is shown (or code)
+    text = ('---\ntitle: "A"\ndate: 2024-03-06T11:00:00+08:00\n---\n'
+            f'<p>Text.</p><{element}>a &amp;amp; b</{element}>\n')
+    assert check("PC503", text) == []

@@ -945,3 +945,17 @@ def test_an_element_never_closed_in_the_source_has_no_safe_removal(body: str) ->
 def test_an_empty_slot_never_closed_is_still_safely_removed() -> None:
     [found] = findings("PC301", post('<p>Text.</p><div id="dfp-ad-6">\n'))
     assert found.fix is not None and found.fix.applicability == "safe"
+
+
+def test_removing_an_element_alone_on_its_line_removes_the_line() -> None:
+    # a blank line left behind ends a Markdown HTML block: what follows could become a code block
+    head = HEAD.removesuffix("<div>\n")
+    text = head + "<div>\n<script>track()</script>\n    <p>Text.</p>\n</div>\n"
+    fixed = apply_edits(text, [e for f in findings("PC304", text) if f.fix for e in f.fix.edits])
+    assert fixed == head + "<div>\n    <p>Text.</p>\n</div>\n"
+
+
+def test_removing_an_inline_ad_keeps_the_space_it_held() -> None:
+    text = post('<p>Prices rose<ins class="adsbygoogle"> </ins>sharply.</p>')
+    fixed = apply_edits(text, [e for f in findings("PC301", text) if f.fix for e in f.fix.edits])
+    assert "<p>Prices rose sharply.</p>" in fixed

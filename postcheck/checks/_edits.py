@@ -294,7 +294,21 @@ def removal_edit(post: ParsedPost, start: int, end: int, item: Element | None = 
             if unescape(seg) == seg:
                 return edit(run.start(), end, "&amp;" + seg[1:])
             return edit(start, end, "<!---->")
+    if item is not None and _separates_words(text, start, end, item.el):
+        return edit(start, end, " ")  # "rose<ins class="ad"> </ins>sharply": keep the space
     return edit(start, end)
+
+
+def _separates_words(text: str, start: int, end: int, el: etree._Element) -> bool:
+    """Does the element hold the only space between two words of the text around it?"""
+    if start == 0 or end >= len(text):
+        return False
+    before, after = text[start - 1], text[end]
+    if before.isspace() or after.isspace() or before in "<>" or after in "<>":
+        return False
+    if isinstance(el.tag, str) and el.tag.lower() in _NO_TEXT:
+        return False  # a script's or style's text is not shown
+    return any(ch.isspace() for piece in el.itertext() for ch in str(piece))
 
 
 # "<", "<!", "<!-", "</", "<?" right before the removal: text there, since markup cannot
@@ -319,7 +333,7 @@ def _with_its_whitespace(post: ParsedPost, start: int, end: int, item: Element |
         le += 1
     line_start = ls == floor or text[ls - 1] in "\r\n"
     line_end = le == len(text) or text[le] in "\r\n"
-    if line_start and line_end and ls < start <= end:
+    if line_start and line_end and ls <= start <= end:
         if le < len(text):
             le += 2 if text.startswith("\r\n", le) else 1
         if ls == start and le == end:

@@ -59,9 +59,11 @@ def _edits(text: str, group: list[tuple[int, int]], replace: Callable[[str], str
 _MAX_EDITS = 64
 
 # Elements whose text is code or sample output: a post explaining mojibake or escaping
-# shows `Ã©` and `&amp;amp;` there on purpose.
-_CODE_TAGS = ("code", "pre", "kbd", "samp")
-_CODE_OPEN = re.compile(r"<(?:code|pre|kbd|samp)[\s>/]", re.IGNORECASE | re.ASCII)
+# shows `Ã©` and `&amp;amp;` there on purpose. In raw-text elements (xmp, plaintext,
+# scripts, styles) entities are not decoded at all: `&amp;amp;` there is what is shown, or code.
+_CODE_TAGS = ("code", "pre", "kbd", "samp", "xmp", "plaintext", "script", "style", "noembed", "noframes")
+_CODE_OPEN = re.compile(r"<(?:code|pre|kbd|samp|xmp|plaintext|script|style|noembed|noframes)[\s>/]",
+                        re.IGNORECASE | re.ASCII)
 
 
 def _outside_code(post: ParsedPost, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
