@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
 __all__ = [
-    "DEFAULT_LIMITS", "MEDIA_TAGS", "Limits", "blank_attributes", "element_text", "fenced_code", "find_oversized",
-    "mask_code", "parse_html", "visible_pieces", "visible_text",
+    "DEFAULT_LIMITS", "MEDIA_TAGS", "Limits", "blank_attributes", "block_parser", "element_text", "fenced_code",
+    "find_oversized", "mask_code", "parse_html", "visible_pieces", "visible_text",
 ]
 
 
@@ -174,7 +174,7 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @functools.cache
-def _block_parser() -> MarkdownIt:
+def block_parser() -> MarkdownIt:
     """CommonMark's block parser alone (imported on first use: most posts have no fence)."""
     from markdown_it import MarkdownIt
 
@@ -194,7 +194,7 @@ def fenced_code(text: str, start: int) -> list[tuple[int, int]]:
     if ("```" not in text and "~~~" not in text) or _FENCE_LINE.search(text, start) is None:
         return []
     body = text[start:]
-    fences = [t.map for t in _block_parser().parse(body) if t.type == "fence" and t.map]
+    fences = [t.map for t in block_parser().parse(body) if t.type == "fence" and t.map]
     if not fences:
         return []
     line_starts = [0, *(m.end() for m in _LINE_BREAK.finditer(body))]

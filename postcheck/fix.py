@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO, overload
 
 from ._fixio import FixWriteError, read_regular, unified_diff, write_atomic
+from ._markdown import together
 from .model import Edit, Finding, Fix, Severity
 
 if TYPE_CHECKING:
@@ -242,6 +243,9 @@ def fix_post(engine: Engine, text: str, path: str | None = None, *, unsafe: bool
     current = text
     for round_no in range(1, max_rounds + 1):
         chosen, invalid = choose_fixes(result.findings, len(current), unsafe=unsafe)
+        # fixes that each keep the Markdown around them, but not together, wait a round
+        groups = [[(e.start, e.end, e.replacement) for e in f.fix.edits] for f in chosen]  # type: ignore[union-attr]
+        chosen = [chosen[i] for i in together(current, groups)]
         for finding, reason in invalid:
             errors.setdefault((finding.code, "invalid"), _fix_error(finding, f"invalid fix: {reason}"))
         if not chosen:

@@ -36,6 +36,8 @@ from ._body import (
 from ._fastyaml import load_simple as load_simple_yaml
 from ._frontmatter import split_front_matter
 from ._html import AttributeSpan, HtmlIndex, Tag, attribute_spans, repaired_name
+from ._markdown import LineBlock, edit_keeps_blocks, line_blocks
+from ._mdlines import BlockStarts, line_end
 from .model import Post
 
 __all__ = [
@@ -343,6 +345,33 @@ class ParsedPost:
                     return limit
         return count
 
+    def line_end(self, offset: int) -> int:
+        """Where the line holding ``offset`` ends: at its line break, or the end of the text."""
+        return line_end(self.text, self.line_starts, offset)
+
+    def markdown_kept(self, start: int, end: int, replacement: str = "") -> bool:
+        """Would replacing [start, end) leave every other line of the body in the same kind of
+        Markdown block? Removing the markup that opened an HTML block makes the lines after
+        it Markdown (see :mod:`postcheck._markdown`)."""
+        starts = self._field_cache.get(_BLOCK_STARTS)
+        if starts is None:
+            starts = self._field_cache[_BLOCK_STARTS] = BlockStarts(self.text)
+        return edit_keeps_blocks(self.text, start, end, replacement, self.body_start, self._line_blocks,
+                                 lambda: self.line_starts, starts)
+
+    def _line_blocks(self) -> list[LineBlock] | None:
+        """The body's Markdown blocks, while a post's parses for this stay few (each parse
+        reads the whole body; a hostile post could ask one for each of its elements)."""
+        cache = self._field_cache
+        parses = cache.get(_MARKDOWN_PARSES, 0)
+        if parses >= _MAX_MARKDOWN_PARSES:
+            return None
+        cache[_MARKDOWN_PARSES] = parses + 1
+        blocks: list[LineBlock] | None = cache.get(_LINE_BLOCKS)
+        if blocks is None:
+            blocks = cache[_LINE_BLOCKS] = line_blocks(self.text[self.body_start:])
+        return blocks
+
     def __repr__(self) -> str:
         return f"ParsedPost(path={self.path!r}, chars={len(self.text)})"
 
@@ -369,6 +398,10 @@ def _coerce(raw: Any, kind: type) -> Any:
 
 
 _ADAPTERS: dict[type, Any] = {}
+_LINE_BLOCKS = "\0pc:markdown-lines"  # keys no front-matter key can be
+_MARKDOWN_PARSES = "\0pc:markdown-parses"
+_BLOCK_STARTS = "\0pc:html-block-starts"
+_MAX_MARKDOWN_PARSES = 32
 
 
 def _read_scaffold(text: str, body_start: int) -> Scaffold:

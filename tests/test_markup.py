@@ -447,7 +447,9 @@ def test_fix_keeps_text_and_is_idempotent(pieces: list[str]) -> None:
     for p in kept:
         assert p in after
     again = findings(CODES, new)
-    assert [f for f in again if f.fix is not None and f.code != "PC305"] == []
+    # nothing a safe fix would still change (a removal that would turn an HTML line into a
+    # Markdown paragraph, or back, is left as an unsafe fix)
+    assert [f for f in again if f.fix is not None and f.fix.applicability == "safe" and f.code != "PC305"] == []
 
 
 @settings(max_examples=40, deadline=None)

@@ -16,7 +16,7 @@ from ..parse import AttributeSpan, ParsedPost, Tag, attribute_spans, repaired_na
 from ._units import INLINE_PARENTS, Element
 
 __all__ = ["SAFE_PROSE_CHARS", "SAFE_PROSE_PARAGRAPHS", "attribute_edit", "attributes_of", "edit", "empty_in_source",
-           "prose", "removal_edit", "removal_span", "runs_past_its_source", "safe_fix", "unsafe_fix"]
+           "markdown_safe", "prose", "removal_edit", "removal_span", "runs_past_its_source", "safe_fix", "unsafe_fix"]
 
 
 # A post with findings builds a few edits and fixes each, from values that are valid by
@@ -297,6 +297,29 @@ def removal_edit(post: ParsedPost, start: int, end: int, item: Element | None = 
     if item is not None and _separates_words(text, start, end, item.el):
         return edit(start, end, " ")  # "rose<ins class="ad"> </ins>sharply": keep the space
     return edit(start, end)
+
+
+def markdown_safe(post: ParsedPost, removal: Edit) -> tuple[Edit, bool]:
+    """The removal, and whether every line it leaves is read as the same kind of Markdown
+    block as before (removing a `<div>` that opened an HTML block would turn the lines
+    after it into Markdown: `5*3*2` into emphasis, an indented line into code).
+
+    When it is not, and text follows the removal on its line, an empty comment left in
+    the element's place opens an HTML block there as the element did, and is tried too.
+    """
+    if post.markdown_kept(removal.start, removal.end, removal.replacement):
+        return removal, True
+    text = post.text
+    whole_lines = removal.end > removal.start and text[removal.end - 1] in "\r\n"
+    rest = _NON_SPACE.search(text, removal.end, post.line_end(removal.end))
+    if not removal.replacement and not whole_lines and rest is not None:
+        placeholder = edit(removal.start, removal.end, "<!---->")
+        if post.markdown_kept(placeholder.start, placeholder.end, placeholder.replacement):
+            return placeholder, True
+    return removal, False
+
+
+_NON_SPACE = re.compile(r"\S")
 
 
 def _separates_words(text: str, start: int, end: int, el: etree._Element) -> bool:

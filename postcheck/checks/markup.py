@@ -21,6 +21,7 @@ from ._edits import (
     SAFE_PROSE_PARAGRAPHS,
     attribute_edit,
     empty_in_source,
+    markdown_safe,
     prose,
     removal_edit,
     removal_span,
@@ -52,10 +53,17 @@ def _remove_fix(post: ParsedPost, item: Element, what: str) -> Fix | None:
     span = removal_span(post, item)
     if span is None:
         return None
-    edits = (removal_edit(post, *span, item),)
+    removal, kept = markdown_safe(post, removal_edit(post, *span, item))
+    edits = (removal,)
     if runs_past_its_source(post, item):  # never closed: it may hold what follows
         return unsafe_fix(f"remove the {what} and what the parser put inside it", edits)
+    if not kept:
+        return unsafe_fix(f"remove the {what}{_REREAD}", edits)
     return safe_fix(f"remove the {what}", edits)
+
+
+# Why a removal that changes which lines are raw HTML is not a safe fix.
+_REREAD = " (Markdown would then read the lines around it differently)"
 
 
 def _unit_problem(post: ParsedPost, unit: Unit, label: str) -> Problem:
@@ -73,13 +81,16 @@ def _unit_problem(post: ParsedPost, unit: Unit, label: str) -> Problem:
     if all(s is not None for s in spans) and not (unit.element.tag in _INLINE and _inline(unit.element)):
         first_span = spans[0]
         assert first_span is not None and last_span is not None
-        edits = (removal_edit(post, first_span[0], last_span[1], unit.element),)
+        removal, kept = markdown_safe(post, removal_edit(post, first_span[0], last_span[1], unit.element))
+        edits = (removal,)
         chars, paragraphs = prose(tuple(item.el for item in (unit.element, *unit.extra)))
         unclosed = any(runs_past_its_source(post, item) for item in (unit.element, *unit.extra))
         if chars > SAFE_PROSE_CHARS or paragraphs > SAFE_PROSE_PARAGRAPHS or unclosed:
             # more prose than an ad's label or a promo's pitch: perhaps article text the
             # slot swallowed (an unclosed ad container holds the rest of the article)
             fix = unsafe_fix("remove the element and the text it holds", edits)
+        elif not kept:
+            fix = unsafe_fix(f"remove the element{_REREAD}", edits)
         else:
             fix = safe_fix("remove the element", edits)
     return Problem(start, end, message, fix=fix, context={"signature": unit.reason})
@@ -489,5 +500,7 @@ def empty_container(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem
         if span is None or tag is None or not empty_in_source(post.text[tag.end:span[1]], item):
             continue
         start, _ = post.start_tag_span(item.el)
-        yield Problem(start, span[1], f"empty container {_describe(item)}",
-                      fix=safe_fix("remove the empty element", (removal_edit(post, *span, item),)))
+        removal, kept = markdown_safe(post, removal_edit(post, *span, item))
+        fix = safe_fix("remove the empty element", (removal,)) if kept else \
+            unsafe_fix(f"remove the empty element{_REREAD}", (removal,))
+        yield Problem(start, span[1], f"empty container {_describe(item)}", fix=fix)

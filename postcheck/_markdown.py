@@ -1,0 +1,283 @@
+"""Does an edit change how CommonMark reads the lines it leaves?
+
+A scraped body is Markdown holding raw HTML. Which lines are raw HTML and which are
+Markdown is decided line by line: a line that starts with certain markup opens an HTML
+block that runs to the next blank line (or to a `-->`, a `</script>`, ...), and inside
+it `5*3*2` is text; in a paragraph it is emphasis. Removing a `<div class="ad">` that
+opened such a block turns the lines after it into Markdown, and an indented line into
+a code block. A removal is safe only when every line it leaves is read as before.
+
+Most edits cannot change that: the block parser decides a line from a few of its
+features (blank or not, indentation, its first character, which HTML-block condition
+it meets, which block ends it holds), and an edit that keeps them keeps the line's
+reading (:func:`line_key`). Only other edits are checked by parsing the text before and
+after with markdown-it-py's block parser and comparing the blocks line by line.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+from ._body import block_parser
+from ._mdlines import (
+    HEAD,
+    HTML_BLOCK_OPENERS,
+    LINE_BREAK,
+    BlockStarts,
+    Edit,
+    ends_a_block,
+    equal_keys,
+    line_around,
+    line_key,
+    lines_keep_keys,
+    same_line_key,
+)
+
+__all__ = ["LineBlock", "blocks_kept", "edit_keeps_blocks", "line_blocks", "together"]
+
+_CONTAINERS = frozenset({"blockquote_open", "bullet_list_open", "ordered_list_open", "list_item_open"})
+
+
+_CLOSERS = frozenset({"blockquote_close", "bullet_list_close", "ordered_list_close", "list_item_close"})
+
+
+_LEAVES = {"paragraph_open": "paragraph", "heading_open": "heading", "html_block": "html_block",
+           "code_block": "code_block", "fence": "fence", "hr": "hr"}
+
+
+class LineBlock(NamedTuple):
+    """The blocks holding one line: its containers (list items, quotes) and its leaf."""
+
+    containers: tuple[tuple[str, int], ...]  # (token type, token index), outermost first
+    leaf: tuple[str, int] | None  # (leaf kind, token index); None for a line no leaf holds
+    # In an HTML block, what is open after the line: nothing (its last line: "closed"), a
+    # block that a blank line ends ("blank": conditions 6 and 7), or one of kind 0-4
+    # (conditions 1-5) that its end marker ends
+    after: str | int | None = None
+
+
+def line_blocks(text: str) -> list[LineBlock]:
+    """The blocks of each line of ``text``, as markdown-it-py's CommonMark block parser reads them."""
+    lines = len(LINE_BREAK.findall(text)) + 1
+    result = [LineBlock((), None)] * lines
+    stack: list[tuple[str, int]] = []
+    for index, token in enumerate(block_parser().parse(text)):
+        kind = token.type
+        if kind in _CONTAINERS:
+            stack.append((kind, index))
+            if token.map:
+                containers = tuple(stack)
+                for line in range(token.map[0], min(token.map[1], lines)):
+                    if not result[line].leaf:
+                        result[line] = LineBlock(containers, None)
+        elif kind in _CLOSERS:
+            if stack:
+                stack.pop()
+        elif kind in _LEAVES and token.map:
+            first, end = token.map[0], min(token.map[1], lines)
+            leaf = (_LEAVES[kind], index)
+            if kind == "html_block":
+                opener = _opener(token.content.lstrip(" \t"))
+                expects: str | int | None = "blank" if opener is None or opener >= 5 else opener
+                for line in range(first, end):
+                    result[line] = LineBlock(tuple(stack), leaf, "closed" if line == end - 1 else expects)
+            else:
+                block = LineBlock(tuple(stack), leaf)
+                for line in range(first, end):
+                    result[line] = block
+    return result
+
+
+def _same(a: LineBlock, b: LineBlock, blank_next: bool, last: bool) -> bool:
+    """Is a line read alike: in the same kinds of container and leaf, with the same open
+    after it (so the lines after it are read alike too)? Before a blank line, a block a
+    blank line would end is as good as closed; before only blank lines, any block is."""
+    if a.after != b.after and not last and not (blank_next and {a.after, b.after} == {"blank", "closed"}):
+        return False
+    return [t for t, _ in a.containers] == [t for t, _ in b.containers] and \
+        (a.leaf is None) == (b.leaf is None) and (a.leaf is None or a.leaf[0] == b.leaf[0])  # type: ignore[index]
+
+
+def _opener(content: str) -> int | None:
+    return next((i for i, opener in enumerate(HTML_BLOCK_OPENERS) if opener.search(content)), None)
+
+
+def _together(a: LineBlock, b: LineBlock) -> tuple[int, bool]:
+    """How two neighbouring lines relate: shared containers, and one leaf."""
+    shared = 0
+    for x, y in zip(a.containers, b.containers, strict=False):
+        if x != y:
+            break
+        shared += 1
+    if a.leaf is None or b.leaf is None:
+        return shared, False
+    return shared, a.leaf == b.leaf
+
+
+def _joinable(first: LineBlock, last: LineBlock) -> bool:
+    """May the two lines' text share one line? In one leaf, or both raw HTML."""
+    return first.leaf is not None and last.leaf is not None and (
+        first.leaf == last.leaf or first.leaf[0] == last.leaf[0] == "html_block")
+
+
+def blocks_kept(text: str, edits: Sequence[Edit], before: list[LineBlock] | None = None,
+                start: int = 0) -> bool:
+    """Does every line the edits leave (of ``text[start:]``) stay in the same kind of
+    block, with the same neighbours, as before? ``edits`` must not overlap."""
+    edits = sorted(edits)
+    for a, b, replacement in edits:
+        if LINE_BREAK.search(replacement) or text.startswith("\r\n", a - 1) or text.startswith("\r\n", b - 1):
+            return False  # a new line, or half of one: no line of the old text to compare it with
+        if _exposes_a_marker(text, start, a, b, replacement):
+            return False
+    if before is None:
+        before = line_blocks(text[start:])
+    pieces = []
+    pos = start
+    for a, b, replacement in edits:
+        pieces.append(text[pos:a])
+        pieces.append(replacement)
+        pos = b
+    pieces.append(text[pos:])
+    after = line_blocks("".join(pieces))
+    # Every line break the edits leave is one of the old text's: the line it ends comes from
+    # the old line it ended. A line an edit joined to a later one reads from both: it starts
+    # as the first did (unless nothing of the first is left on it) and ends as the last.
+    origin: list[tuple[int, int]] = []
+    line = 0
+    pos = start
+    joined_from: int | None = None
+    blank_so_far = True
+    for a, b, replacement in (*edits, (len(text), len(text), "")):
+        breaks = list(LINE_BREAK.finditer(text, pos, a))
+        for _ in breaks:
+            origin.append((line if joined_from is None else joined_from, line))
+            joined_from = None
+            line += 1
+        before_edit = text[breaks[-1].end() if breaks else pos:a]
+        blank_so_far = (blank_so_far or bool(breaks)) and not before_edit.strip(" \t") and not replacement.strip(" \t")
+        removed = len(LINE_BREAK.findall(text, a, b))
+        if removed and not blank_so_far and joined_from is None:
+            joined_from = line
+        line += removed
+        pos = b
+    origin.append((line if joined_from is None else joined_from, line))
+    if len(origin) != len(after) or line != len(before) - 1:
+        return False
+    previous: LineBlock | None = None
+    previous_old: LineBlock | None = None
+    content_ends = len(after)
+    while content_ends and after[content_ends - 1].leaf is None:
+        content_ends -= 1
+    for index, (new, (first_line, last_line)) in enumerate(zip(after, origin, strict=True)):
+        first, old = before[first_line], before[last_line]
+        blank_next = index + 1 >= len(after) or after[index + 1].leaf is None
+        if not _same(new, old, blank_next, index + 1 >= content_ends):
+            return False
+        if first is not old and not (_same(new, first, True, True) and _joinable(first, old)):
+            return False
+        if previous is not None and previous_old is not None and \
+                _together(previous, new) != _together(previous_old, first):
+            return False
+        previous, previous_old = new, old
+    return True
+
+
+def _exposes_a_marker(text: str, start: int, a: int, b: int, replacement: str) -> bool:
+    """Would the edit start its line with text that Markdown may read as syntax (`> `,
+    `- `, `# `, `1. `)? A removal at a line's start leaves what followed it there: a
+    character that was text (`<img …>> quote`) becomes a block quote's marker, while the
+    line stays in the same kinds of block."""
+    line_start = max(start, text.rfind("\n", start, a) + 1, text.rfind("\r", start, a) + 1)
+    if text[line_start:a].strip(" \t"):
+        return False  # text before the edit on its line: the line's start stays
+    following = (replacement + text[b:b + HEAD]).lstrip(" \t")
+    if not following or following[0] in "\r\n<":
+        return False
+    return line_key(following) is None
+
+
+def edit_keeps_blocks(text: str, a: int, b: int, replacement: str, start: int,
+                      before: Callable[[], list[LineBlock] | None] | None = None,
+                      line_starts: Callable[[], list[int]] | None = None,
+                      block_starts: BlockStarts | None = None) -> bool:
+    """:func:`blocks_kept` for one edit, without parsing when the lines' keys tell.
+    ``before`` gives ``line_blocks(text[start:])`` when it is needed (it may be cached),
+    or None when no more parsing is allowed: the answer is then False. ``line_starts``
+    (the offset of each line of ``text``) saves looking for the edit's line, and
+    ``block_starts`` (of ``text``) looks for HTML blocks once a text."""
+    head, tail = line_around(text, start, a, b, line_starts)
+    where = (block_starts if block_starts is not None else BlockStarts(text), head)
+    if b > head and text[b - 1] in "\r\n" and b <= tail:
+        # the removal ends with a line break: its line went whole, the next one takes its place
+        removed = text[head:b].rstrip("\r\n")
+        first_line = LINE_BREAK.split(removed, 1)[0]
+        next_line = text[b:tail]
+        whole = not text[head:a].strip(" \t") and not replacement
+        if whole and not ends_a_block(removed, where) and (
+                not next_line.strip(" \t") or equal_keys(first_line, next_line, where)):
+            # Lines that end no block, going whole before a blank line (or the end), or before
+            # a line read as their first was: what follows is read as before.
+            return True
+    elif not LINE_BREAK.search(text, a, b) and not LINE_BREAK.search(replacement) and \
+            same_line_key(text, head, tail, a, b, replacement, where):
+        return True
+    blocks = before() if before is not None else line_blocks(text[start:])
+    return blocks is not None and blocks_kept(text, [(a, b, replacement)], blocks, start)
+
+
+_ROUND_PARSES = 32  # parses one round of fixes may spend on clusters (each reads the whole text)
+
+
+def together(text: str, groups: Sequence[Sequence[Edit]]) -> list[int]:
+    """Which groups of edits (the fixes of one round, in order) may be applied together.
+
+    Each fix keeps the Markdown around it by itself (its rule checked). Fixes on lines
+    apart from each other cannot change that for each other: a line's reading depends on
+    its own content and on how the lines before it were read, which each fix keeps. So
+    only clusters of fixes on the same or neighbouring lines are checked: after
+    `<div class="ad">` and `<div id="dfp-ad">` on two lines, either removal leaves an
+    HTML block that holds the text line after them, but both leave that line a
+    paragraph. Of such a cluster the longest run of its first fixes that keeps the
+    blocks goes (at least one fix); the rest wait for the next round, whose check
+    decides them again.
+    """
+    every = [edit for group in groups for edit in group]
+    if len(groups) < 2 or lines_keep_keys(text, every):
+        return list(range(len(groups)))
+    line_starts = [0, *(m.end() for m in LINE_BREAK.finditer(text))]
+    spans = []
+    for index, group in enumerate(groups):
+        if not group:
+            continue
+        first = bisect_right(line_starts, min(a for a, _, _ in group)) - 1
+        last = bisect_right(line_starts, max(b for _, b, _ in group)) - 1
+        spans.append((first, last, index))
+    spans.sort()
+    clusters: list[list[int]] = []
+    reach = -2
+    for first, last, index in spans:
+        if first > reach + 1 or not clusters:
+            clusters.append([])
+        clusters[-1].append(index)
+        reach = max(reach, last)
+    keep = set(range(len(groups)))
+    budget = _ROUND_PARSES
+    for cluster in clusters:
+        if len(cluster) < 2:
+            continue
+        edits = [edit for index in cluster for edit in groups[index]]
+        if lines_keep_keys(text, edits):
+            continue
+        good, bad = 1, len(cluster) + 1  # (a fix alone was checked by its rule)
+        while bad - good > 1 and budget > 0:
+            budget -= 1
+            middle = (good + bad) // 2
+            if blocks_kept(text, [edit for index in cluster[:middle] for edit in groups[index]]):
+                good = middle
+            else:
+                bad = middle
+        keep.difference_update(cluster[good:])
+    return sorted(keep)
