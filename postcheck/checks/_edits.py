@@ -16,7 +16,8 @@ from ..parse import AttributeSpan, ParsedPost, Tag, attribute_spans, repaired_na
 from ._units import INLINE_PARENTS, Element
 
 __all__ = ["SAFE_PROSE_CHARS", "SAFE_PROSE_PARAGRAPHS", "attribute_edit", "attributes_of", "edit", "empty_in_source",
-           "markdown_safe", "prose", "removal_edit", "removal_span", "runs_past_its_source", "safe_fix", "unsafe_fix"]
+           "markdown_safe", "prose", "REREAD", "removal_edit", "removal_fix", "removal_span", "runs_past_its_source",
+           "safe_fix", "unsafe_fix"]
 
 
 # A post with findings builds a few edits and fixes each, from values that are valid by
@@ -297,6 +298,25 @@ def removal_edit(post: ParsedPost, start: int, end: int, item: Element | None = 
     if item is not None and _separates_words(text, start, end, item.el):
         return edit(start, end, " ")  # "rose<ins class="ad"> </ins>sharply": keep the space
     return edit(start, end)
+
+
+def removal_fix(post: ParsedPost, item: Element, what: str) -> Fix | None:
+    """The fix removing one element: safe, unless the element was never closed (it may
+    hold what follows) or Markdown would read the lines around it differently."""
+    span = removal_span(post, item)
+    if span is None:
+        return None
+    removal, kept = markdown_safe(post, removal_edit(post, *span, item))
+    edits = (removal,)
+    if runs_past_its_source(post, item):
+        return unsafe_fix(f"remove the {what} and what the parser put inside it", edits)
+    if not kept:
+        return unsafe_fix(f"remove the {what}{REREAD}", edits)
+    return safe_fix(f"remove the {what}", edits)
+
+
+# Why a removal that changes which lines are raw HTML is not a safe fix.
+REREAD = " (Markdown would then read the lines around it differently)"
 
 
 def markdown_safe(post: ParsedPost, removal: Edit) -> tuple[Edit, bool]:

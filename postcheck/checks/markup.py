@@ -13,10 +13,11 @@ from typing import Any
 
 from pydantic import Field
 
-from ..model import Fix, Problem
+from ..model import Problem
 from ..parse import ParsedPost
 from ..rule import RuleContext, RuleOptions, rule
 from ._edits import (
+    REREAD,
     SAFE_PROSE_CHARS,
     SAFE_PROSE_PARAGRAPHS,
     attribute_edit,
@@ -24,6 +25,7 @@ from ._edits import (
     markdown_safe,
     prose,
     removal_edit,
+    removal_fix,
     removal_span,
     runs_past_its_source,
     safe_fix,
@@ -47,23 +49,6 @@ def _describe(item: Element) -> str:
         if attrs.get(key):
             return f'<{item.tag} {key}="{attrs[key][:60]}">'
     return f"<{item.tag}>"
-
-
-def _remove_fix(post: ParsedPost, item: Element, what: str) -> Fix | None:
-    span = removal_span(post, item)
-    if span is None:
-        return None
-    removal, kept = markdown_safe(post, removal_edit(post, *span, item))
-    edits = (removal,)
-    if runs_past_its_source(post, item):  # never closed: it may hold what follows
-        return unsafe_fix(f"remove the {what} and what the parser put inside it", edits)
-    if not kept:
-        return unsafe_fix(f"remove the {what}{_REREAD}", edits)
-    return safe_fix(f"remove the {what}", edits)
-
-
-# Why a removal that changes which lines are raw HTML is not a safe fix.
-_REREAD = " (Markdown would then read the lines around it differently)"
 
 
 def _unit_problem(post: ParsedPost, unit: Unit, label: str) -> Problem:
@@ -90,7 +75,7 @@ def _unit_problem(post: ParsedPost, unit: Unit, label: str) -> Problem:
             # slot swallowed (an unclosed ad container holds the rest of the article)
             fix = unsafe_fix("remove the element and the text it holds", edits)
         elif not kept:
-            fix = unsafe_fix(f"remove the element{_REREAD}", edits)
+            fix = unsafe_fix(f"remove the element{REREAD}", edits)
         else:
             fix = safe_fix("remove the element", edits)
     return Problem(start, end, message, fix=fix, context={"signature": unit.reason})
@@ -142,7 +127,10 @@ def ad_slot(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     than an ad's label (over 150 characters outside links, or two paragraphs) gets an
     unsafe fix: that may be article text the slot swallowed (an unclosed ad container
     holds the rest of the article). So does a slot the source never closes that holds
-    text or media.
+    text or media, and a removal after which Markdown would read the lines around it
+    differently (the slot opened the HTML block that holds the text after it); when text
+    follows the slot on its line, an empty comment `<!---->` left in its place keeps
+    that line HTML and the fix safe.
     """
     for unit in scan(post, ctx.data).units:
         if unit.code == "PC301":
@@ -185,7 +173,8 @@ def paywall_promo(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     Safe when the promo is a block of its own (removed with its exact span). A promo
     link inside a sentence is reported without a fix, since removing it would leave a
     broken sentence. A promo holding more prose than a pitch (over 150 characters
-    outside links and buttons, or two paragraphs) gets an unsafe fix.
+    outside links and buttons, or two paragraphs) gets an unsafe fix, as does a removal
+    after which Markdown would read the lines around it differently (see PC301).
     """
     for unit in scan(post, ctx.data).units:
         if unit.code == "PC302":
@@ -248,7 +237,8 @@ def tracking_pixel(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]
     ## Fix safety
     Safe: beacon images are removed, tracking attributes are removed from their start
     tag. Tracking redirect links are reported without a fix (unwrapping the target is a
-    judgement call).
+    judgement call). A removal after which Markdown would read the lines around it
+    differently is unsafe (see PC301).
     """
     table = tables(ctx.data).get("PC303")
     result = scan(post, ctx.data)
@@ -256,7 +246,7 @@ def tracking_pixel(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]
         attrs = item.attrs
         if item.tag == "img" and _is_pixel(attrs, table):
             start, end = post.start_tag_span(item.el)
-            fix = _remove_fix(post, item, "beacon image")
+            fix = removal_fix(post, item, "beacon image")
             yield Problem(start, end, f"tracking pixel {_describe(item)}", fix=fix)
             continue
         if table is None:
@@ -359,7 +349,9 @@ def active_content(post: ParsedPost, ctx: RuleContext[ActiveContentOptions]) -> 
 
     ## Fix safety
     Safe: scripts and disallowed iframes are removed with their exact span; handler
-    attributes and `javascript:` URL attributes are removed from their start tag.
+    attributes and `javascript:` URL attributes are removed from their start tag. A
+    removal after which Markdown would read the lines around it differently is unsafe
+    (see PC301).
     """
     allowed = ctx.options.allowed_embeds
     allowed_hosts = {h.lower().strip(".") for h in allowed} if allowed is not None else None
@@ -370,14 +362,14 @@ def active_content(post: ParsedPost, ctx: RuleContext[ActiveContentOptions]) -> 
             start, end = post.start_tag_span(item.el)
             span = removal_span(post, item)
             yield Problem(start, span[1] if span else end, f"script {_describe(item)}",
-                          fix=_remove_fix(post, item, "script"))
+                          fix=removal_fix(post, item, "script"))
             continue
         if item.tag == "iframe" and allowed_hosts is not None:
             host = url_parts(item.attrs.get("src", ""))[0]
             if not _host_allowed(host, allowed_hosts):
                 start, end = post.start_tag_span(item.el)
                 yield Problem(start, end, f"iframe from {host or 'no host'} is not in allowed-embeds",
-                              fix=_remove_fix(post, item, "iframe"))
+                              fix=removal_fix(post, item, "iframe"))
                 continue
         attrs = item.attrs
         # most elements (every link and image) have neither: no generator for them
@@ -492,7 +484,8 @@ def empty_container(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem
     None.
 
     ## Fix safety
-    Safe: removes the element's exact source span.
+    Safe: removes the element's exact source span; unsafe when Markdown would then read
+    the lines around it differently (see PC301).
     """
     for item in scan(post, ctx.data).empty_roots:
         span = removal_span(post, item)
@@ -502,5 +495,5 @@ def empty_container(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem
         start, _ = post.start_tag_span(item.el)
         removal, kept = markdown_safe(post, removal_edit(post, *span, item))
         fix = safe_fix("remove the empty element", (removal,)) if kept else \
-            unsafe_fix(f"remove the empty element{_REREAD}", (removal,))
+            unsafe_fix(f"remove the empty element{REREAD}", (removal,))
         yield Problem(start, span[1], f"empty container {_describe(item)}", fix=fix)
