@@ -16,6 +16,7 @@ after with markdown-it-py's block parser and comparing the blocks line by line.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
@@ -134,6 +135,13 @@ def blocks_kept(text: str, edits: Sequence[Edit], before: list[LineBlock] | None
             return False
     if before is None:
         before = line_blocks(text[start:])
+    for a, b, _ in edits:
+        # an indented code block shows markup as text: an edit there changes what readers see
+        first_edited = len(LINE_BREAK.findall(text, start, a))
+        last_edited = first_edited + len(LINE_BREAK.findall(text, a, b))
+        if any(block.leaf is not None and block.leaf[0] == "code_block"
+               for block in before[first_edited:last_edited + 1]):
+            return False
     pieces = []
     pos = start
     for a, b, replacement in edits:
@@ -210,7 +218,9 @@ def edit_keeps_blocks(text: str, a: int, b: int, replacement: str, start: int,
     ``block_starts`` (of ``text``) looks for HTML blocks once a text."""
     head, tail = line_around(text, start, a, b, line_starts)
     where = (block_starts if block_starts is not None else BlockStarts(text), head)
-    if b > head and text[b - 1] in "\r\n" and b <= tail:
+    if _indented(text, head, a, b):
+        pass  # a line indented as code may be an indented code block, which shows markup as text: parse
+    elif b > head and text[b - 1] in "\r\n" and b <= tail:
         # the removal ends with a line break: its line went whole, the next one takes its place
         removed = text[head:b].rstrip("\r\n")
         first_line = LINE_BREAK.split(removed, 1)[0]
@@ -227,6 +237,15 @@ def edit_keeps_blocks(text: str, a: int, b: int, replacement: str, start: int,
     blocks = before() if before is not None else line_blocks(text[start:])
     return blocks is not None and blocks_kept(text, [(a, b, replacement)], blocks, start)
 
+
+_CODE_INDENT = re.compile(r"(?: {4}| {0,3}\t)")
+
+
+def _indented(text: str, head: int, a: int, b: int) -> bool:
+    """Is a line the edit touches (its first, or one that starts inside it or right after
+    it) indented as much as an indented code block's?"""
+    return bool(_CODE_INDENT.match(text, head)) or any(
+        _CODE_INDENT.match(text, m.end()) for m in LINE_BREAK.finditer(text, a, b))
 
 _ROUND_PARSES = 32  # parses one round of fixes may spend on clusters (each reads the whole text)
 
