@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 from ._body import block_parser
 from ._mdlines import (
+    CONTAINER,
     HEAD,
     HTML_BLOCK_OPENERS,
     LINE_BREAK,
@@ -226,10 +227,12 @@ def edit_keeps_blocks(text: str, a: int, b: int, replacement: str, start: int,
         first_line = LINE_BREAK.split(removed, 1)[0]
         next_line = text[b:tail]
         whole = not text[head:a].strip(" \t") and not replacement
-        if whole and not ends_a_block(removed, where) and (
-                not next_line.strip(" \t") or equal_keys(first_line, next_line, where)):
+        before_blank = not next_line.strip(" \t") and not where[0].may_be_open(CONTAINER, head)
+        if whole and not ends_a_block(removed, where) and (before_blank or equal_keys(first_line, next_line, where)):
             # Lines that end no block, going whole before a blank line (or the end), or before
-            # a line read as their first was: what follows is read as before.
+            # a line read as their first was: what follows is read as before. (Unless a list
+            # item may be open: a line at its left closed it, and the indented lines after
+            # the blank would join it.)
             return True
     elif not LINE_BREAK.search(text, a, b) and not LINE_BREAK.search(replacement) and \
             same_line_key(text, head, tail, a, b, replacement, where):

@@ -74,6 +74,8 @@ def test_removing_the_line_that_opens_an_html_block() -> None:
     assert _kept('<div class="ad"></div>\n<p>Prices rose 5*3*2</p>\n', '<div class="ad"></div>\n')
     # before a blank line the whole block goes
     assert _kept('Text.\n\n<div class="ad"></div>\n\nMore.\n', '<div class="ad"></div>\n')
+    # unless it closed a list: the indented line after the blank would join the list item
+    assert not _kept('1. first\n\n<div class="ad"></div>\n\n    <p>x</p>\n', '<div class="ad"></div>\n')
     # after a paragraph, the slot's line ended it; without the slot the next line joins it
     assert not _kept('Text.\n<div class="ad"></div>\n<span>more</span> words\n', '<div class="ad"></div>\n')
 
