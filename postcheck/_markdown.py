@@ -27,8 +27,10 @@ from ._mdlines import (
     HEAD,
     HTML_BLOCK_OPENERS,
     LINE_BREAK,
+    NEAR,
     BlockStarts,
     Edit,
+    Where,
     ends_a_block,
     equal_keys,
     line_around,
@@ -219,7 +221,7 @@ def edit_keeps_blocks(text: str, a: int, b: int, replacement: str, start: int,
     ``block_starts`` (of ``text``) looks for HTML blocks once a text."""
     head, tail = line_around(text, start, a, b, line_starts)
     where = (block_starts if block_starts is not None else BlockStarts(text), head)
-    if _indented(text, head, a, b):
+    if _maybe_code(text, start, head, a, b, where):
         pass  # a line indented as code may be an indented code block, which shows markup as text: parse
     elif b > head and text[b - 1] in "\r\n" and b <= tail:
         # the removal ends with a line break: its line went whole, the next one takes its place
@@ -244,11 +246,51 @@ def edit_keeps_blocks(text: str, a: int, b: int, replacement: str, start: int,
 _CODE_INDENT = re.compile(r"(?: {4}| {0,3}\t)")
 
 
-def _indented(text: str, head: int, a: int, b: int) -> bool:
-    """Is a line the edit touches (its first, or one that starts inside it or right after
-    it) indented as much as an indented code block's?"""
-    return bool(_CODE_INDENT.match(text, head)) or any(
-        _CODE_INDENT.match(text, m.end()) for m in LINE_BREAK.finditer(text, a, b))
+def _maybe_code(text: str, start: int, head: int, a: int, b: int, where: Where) -> bool:
+    """Could a line the edit touches (its first, or one that starts inside it or right
+    after it) be in an indented code block? It must be indented as one, and follow a line
+    that a code block may follow: a blank one, the start, or one that may end a block or
+    be a heading or a rule. After a paragraph's or an HTML block's line it continues that
+    block (indented HTML is common in scraped bodies)."""
+    starts = (head, *(m.end() for m in LINE_BREAK.finditer(text, a, b)))
+    return any(_CODE_INDENT.match(text, line) and _may_follow(text, start, line, where) for line in starts)
+
+
+def _may_follow(text: str, start: int, line: int, where: Where) -> bool:
+    memo = where[0].code_lines
+    visited = []
+    verdict = True
+    for _ in range(_LOOKBACK_LINES):
+        known = memo.get(line)
+        if known is not None:
+            verdict = known
+            break
+        visited.append(line)
+        if line <= start:
+            break
+        end = line - 1
+        if text.startswith("\r\n", end - 1):
+            end -= 1
+        floor = max(start, end - NEAR)
+        previous = max(floor, text.rfind("\n", floor, end) + 1, text.rfind("\r", floor, end) + 1)
+        if previous == floor and floor > start:
+            break  # a long line: assume the worst
+        content = text[previous:end].lstrip(" \t")
+        # (a heading, a rule, a list item: only a line that starts with "<" or with text goes on)
+        if not content or (content[0] != "<" and line_key(content) is None) or \
+                ends_a_block(content, (where[0], previous)):
+            break
+        if not _CODE_INDENT.match(text, previous):
+            verdict = False  # a paragraph's or an HTML block's line: an indented line continues it
+            break
+        line = previous  # indented too: code if that one is
+    for seen in visited:
+        memo[seen] = verdict
+    return verdict
+
+
+_LOOKBACK_LINES = 64
+
 
 _ROUND_PARSES = 32  # parses one round of fixes may spend on clusters (each reads the whole text)
 

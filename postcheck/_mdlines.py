@@ -14,7 +14,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-__all__ = ["CONTAINER", "HEAD", "HTML_BLOCK_ENDS", "HTML_BLOCK_OPENERS", "LINE_BREAK", "BlockStarts", "Edit",
+__all__ = ["CONTAINER", "HEAD", "HTML_BLOCK_ENDS", "HTML_BLOCK_OPENERS", "LINE_BREAK", "NEAR", "BlockStarts", "Edit",
            "Where", "ends_a_block", "equal_keys", "line_around", "line_end", "line_key", "lines_keep_keys",
            "same_line_key"]
 
@@ -128,6 +128,8 @@ class BlockStarts:
         self.text = text
         self._first: dict[int, int] = {}
         self._lines: dict[int, _LineFacts | None] = {}
+        # line start -> whether an indented line there may be in an indented code block
+        self.code_lines: dict[int, bool] = {}
 
     def first(self, kind: int) -> int:
         found = self._first.get(kind)
@@ -323,7 +325,7 @@ Where = tuple[BlockStarts, int]  # a text's block starts, and the offset of the 
 
 def ends_a_block(lines: str, where: Where) -> bool:
     starts, offset = where
-    return any(closer.search(lines) and starts.may_be_open(kind, offset) for kind, closer in enumerate(HTML_BLOCK_ENDS))
+    return any(starts.may_be_open(kind, offset) and closer.search(lines) for kind, closer in enumerate(HTML_BLOCK_ENDS))
 
 
 def equal_keys(old: str, new: str, where: Where) -> bool:
