@@ -130,7 +130,7 @@ def blocks_kept(text: str, edits: Sequence[Edit], before: list[LineBlock] | None
                 start: int = 0) -> bool:
     """Does every line the edits leave (of ``text[start:]``) stay in the same kind of
     block, with the same neighbours, as before? ``edits`` must not overlap."""
-    edits = sorted(edits)
+    edits = sorted((a, b, replacement) for a, b, replacement in edits if a < b or replacement)
     for a, b, replacement in edits:
         if LINE_BREAK.search(replacement) or text.startswith("\r\n", a - 1) or text.startswith("\r\n", b - 1):
             return False  # a new line, or half of one: no line of the old text to compare it with

@@ -99,7 +99,8 @@ def test_removing_the_start_of_a_line_with_text_after_it() -> None:
 def test_an_indented_code_block_shows_markup_as_text() -> None:
     assert not _kept('Text.\n\n    code <ins class="adsbygoogle"></ins> shown\n', '<ins class="adsbygoogle"></ins>')
     # after a heading, without a blank line; and on its later lines
-    assert not _kept('# Heading\n    code\n    more <ins class="adsbygoogle"></ins>\n', '<ins class="adsbygoogle"></ins>')
+    ad = '<ins class="adsbygoogle"></ins>'
+    assert not _kept(f"# Heading\n    code\n    more {ad}\n", ad)
     # indented HTML inside an HTML block is HTML
     assert _kept('<div>\n    <p>x <ins class="adsbygoogle"></ins></p>\n</div>\n', '<ins class="adsbygoogle"></ins>')
     text = HEAD + 'Text.\n\n    <div class="ad-slot"></div> shown as code\n' + TAIL
