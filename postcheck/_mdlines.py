@@ -130,6 +130,7 @@ class BlockStarts:
         self._lines: dict[int, _LineFacts | None] = {}
         # line start -> whether an indented line there may be in an indented code block
         self.code_lines: dict[int, bool] = {}
+        self._earliest: int | None = None
 
     def first(self, kind: int) -> int:
         found = self._first.get(kind)
@@ -166,6 +167,12 @@ class BlockStarts:
         if facts is _UNKNOWN:
             facts = self._lines[head] = _line_facts(self.text, head, tail)
         return facts  # type: ignore[return-value]
+
+    def earliest_block(self) -> int:
+        """Where a line could first start any HTML block of kinds 0-4."""
+        if self._earliest is None:
+            self._earliest = min(self.first(kind) for kind in range(5))
+        return self._earliest
 
     def may_be_open(self, kind: int, offset: int) -> bool:
         """Could a block of ``kind`` be open at (or start on) the line at ``offset``?"""
@@ -325,6 +332,8 @@ Where = tuple[BlockStarts, int]  # a text's block starts, and the offset of the 
 
 def ends_a_block(lines: str, where: Where) -> bool:
     starts, offset = where
+    if starts.earliest_block() > offset:
+        return False
     return any(starts.may_be_open(kind, offset) and closer.search(lines) for kind, closer in enumerate(HTML_BLOCK_ENDS))
 
 
