@@ -177,6 +177,14 @@ def test_a_comment_keeps_the_rest_of_the_line_html() -> None:
     assert fixed == HEAD + "<!---->Prices rose 5*3*2\n" + TAIL
 
 
+def test_no_comment_where_the_page_holds_a_comment_open() -> None:
+    # the blank line ends the first line's HTML block, so the rendered page never closes
+    # its "<!--"; an empty comment below would close it and show what it hid
+    text = HEAD + '<p>x</p><!--\n\n-->\n<div class="ad-slot"></div><b>y</b>\n' + TAIL
+    [finding] = findings("PC301", text, now=NOW)
+    assert finding.fix is not None and finding.fix.applicability == "unsafe"
+
+
 def test_two_slots_opening_a_block_leave_one() -> None:
     text = HEAD + '<div class="ad-slot"></div>\n<div id="dfp-ad-top"></div>\nMore *text* here\n' + TAIL
     fixed, remaining = fix_text(text, select=["PC301"], now=NOW)

@@ -325,14 +325,17 @@ def markdown_safe(post: ParsedPost, removal: Edit) -> tuple[Edit, bool]:
     after it into Markdown: `5*3*2` into emphasis, an indented line into code).
 
     When it is not, and text follows the removal on its line, an empty comment left in
-    the element's place opens an HTML block there as the element did, and is tried too.
+    the element's place opens an HTML block there as the element did, and is tried too;
+    not after a comment left open at the end of its line (a blank line may end its HTML
+    block, and the rendered page then holds the comment open: `<!---->` would close it).
     """
     if post.markdown_kept(removal.start, removal.end, removal.replacement):
         return removal, True
     text = post.text
     whole_lines = removal.end > removal.start and text[removal.end - 1] in "\r\n"
     rest = _NON_SPACE.search(text, removal.end, post.line_end(removal.end))
-    if not removal.replacement and not whole_lines and rest is not None:
+    if not removal.replacement and not whole_lines and rest is not None and \
+            _COMMENT_LEFT_OPEN.search(text, post.body_start, removal.start) is None:
         placeholder = edit(removal.start, removal.end, "<!---->")
         if post.markdown_kept(placeholder.start, placeholder.end, placeholder.replacement):
             return placeholder, True
@@ -340,6 +343,7 @@ def markdown_safe(post: ParsedPost, removal: Edit) -> tuple[Edit, bool]:
 
 
 _NON_SPACE = re.compile(r"\S")
+_COMMENT_LEFT_OPEN = re.compile(r"<!--(?:(?!-->)[^\r\n])*+(?:[\r\n]|\Z)")
 
 
 def _separates_words(text: str, start: int, end: int, el: etree._Element) -> bool:
