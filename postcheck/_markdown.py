@@ -225,10 +225,13 @@ def edit_keeps_blocks(text: str, a: int, b: int, replacement: str, start: int,
         pass  # a line indented as code may be an indented code block, which shows markup as text: parse
     elif b > head and text[b - 1] in "\r\n" and b <= tail:
         # the removal ends with a line break: its line went whole, the next one takes its place
-        removed = text[head:b].rstrip("\r\n")
-        first_line = LINE_BREAK.split(removed, 1)[0]
+        removed_lines = LINE_BREAK.split(text[head:b])[:-1]  # (the last piece follows the final break)
+        removed = "\n".join(removed_lines)
+        first_line = removed_lines[0]
         next_line = text[b:tail]
-        whole = not text[head:a].strip(" \t") and not replacement
+        # whole lines, none of them blank (a blank line ends blocks: it may part two)
+        whole = not text[head:a].strip(" \t") and not replacement and all(
+            line.strip(" \t") for line in removed_lines)
         before_blank = not next_line.strip(" \t") and not where[0].may_be_open(CONTAINER, head)
         if whole and not ends_a_block(removed, where) and (before_blank or equal_keys(first_line, next_line, where)):
             # Lines that end no block, going whole before a blank line (or the end), or before
@@ -252,8 +255,17 @@ def _maybe_code(text: str, start: int, head: int, a: int, b: int, where: Where) 
     that a code block may follow: a blank one, the start, or one that may end a block or
     be a heading or a rule. After a paragraph's or an HTML block's line it continues that
     block (indented HTML is common in scraped bodies)."""
-    starts = (head, *(m.end() for m in LINE_BREAK.finditer(text, a, b)))
-    return any(_CODE_INDENT.match(text, line) and _may_follow(text, start, line, where) for line in starts)
+    if _NEW_BLOCK_INSIDE.search(text, a, b) is None and not ends_a_block(text[a:b], (where[0], head)):
+        # no blank line, marker or block end inside: its lines go on from its first line,
+        # and are code only if that one is
+        lines: tuple[int, ...] = (head, b) if b > a and text[b - 1] in "\r\n" else (head,)
+    else:
+        lines = (head, *(m.end() for m in LINE_BREAK.finditer(text, a, b)))
+    return any(_CODE_INDENT.match(text, line) and _may_follow(text, start, line, where) for line in lines)
+
+
+# a line inside an edit that may start a block of its own: a blank one, or one opening with a marker
+_NEW_BLOCK_INSIDE = re.compile(r"[\r\n][ \t]*(?:[\r\n]|[>*+\-#=~`|:\[0-9_])")
 
 
 def _may_follow(text: str, start: int, line: int, where: Where) -> bool:

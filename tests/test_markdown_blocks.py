@@ -72,6 +72,8 @@ def test_removing_the_line_that_opens_an_html_block() -> None:
     assert _kept('<div>\n<div class="ad"></div>\nPrices rose 5*3*2\n</div>\n', '<div class="ad"></div>\n')
     # the next line opens the same kind of block itself
     assert _kept('<div class="ad"></div>\n<p>Prices rose 5*3*2</p>\n', '<div class="ad"></div>\n')
+    # a blank line removed with it may have parted two blocks
+    assert not _kept("<div>a\n<div>b\n\n<div>c", "<div>b\n\n")
     # before a blank line the whole block goes
     assert _kept('Text.\n\n<div class="ad"></div>\n\nMore.\n', '<div class="ad"></div>\n')
     # unless it closed a list: the indented line after the blank would join the list item
