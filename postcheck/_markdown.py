@@ -10,8 +10,8 @@ a code block. A removal is safe only when every line it leaves is read as before
 Most edits cannot change that: the block parser decides a line from a few of its
 features (blank or not, indentation, its first character, which HTML-block condition
 it meets, which block ends it holds), and an edit that keeps them keeps the line's
-reading (:func:`line_key`). Only other edits are checked by parsing the text before and
-after with markdown-it-py's block parser and comparing the blocks line by line.
+reading (:mod:`postcheck._mdlines`). Only other edits are checked by parsing the text
+before and after with markdown-it-py's block parser and comparing the blocks line by line.
 """
 
 from __future__ import annotations
@@ -42,11 +42,7 @@ from ._mdlines import (
 __all__ = ["LineBlock", "blocks_kept", "edit_keeps_blocks", "line_blocks", "together"]
 
 _CONTAINERS = frozenset({"blockquote_open", "bullet_list_open", "ordered_list_open", "list_item_open"})
-
-
 _CLOSERS = frozenset({"blockquote_close", "bullet_list_close", "ordered_list_close", "list_item_close"})
-
-
 _LEAVES = {"paragraph_open": "paragraph", "heading_open": "heading", "html_block": "html_block",
            "code_block": "code_block", "fence": "fence", "hr": "hr"}
 
@@ -301,9 +297,7 @@ def _may_follow(text: str, start: int, line: int, where: Where) -> bool:
     return verdict
 
 
-_LOOKBACK_LINES = 64
-
-
+_LOOKBACK_LINES = 64  # indented lines walked back to find what an indented line follows
 _ROUND_PARSES = 32  # parses one round of fixes may spend on clusters (each reads the whole text)
 
 
