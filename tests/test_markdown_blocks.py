@@ -110,6 +110,14 @@ def test_an_indented_code_block_shows_markup_as_text() -> None:
     assert finding.fix is not None and finding.fix.applicability == "unsafe"
 
 
+def test_what_stays_open_after_a_line_counts() -> None:
+    # Without the slot, " <pre>" opens a block that only an end tag ends: the page reads the
+    # same (the script's end tag ends it where the blank line did), but removing that
+    # script later would leave the block open to the end of the post.
+    body = '<div class="ad-slot">\n</div> <pre>\ntext *a*\n<script>x</script>\n\nMore *b*\n'
+    assert not _kept(body, '<div class="ad-slot">\n</div>')
+
+
 def test_an_edit_inside_a_line_keeps_it() -> None:
     assert _kept('<p>Prices <ins class="adsbygoogle"></ins>rose 5*3*2</p>\nMore\n', '<ins class="adsbygoogle"></ins>')
     # a line that was one tag and text becomes one tag alone (condition 7): no longer a paragraph
