@@ -123,9 +123,11 @@ def _joinable(first: LineBlock, last: LineBlock) -> bool:
 
 
 def blocks_kept(text: str, edits: Sequence[Edit], before: list[LineBlock] | None = None,
-                start: int = 0) -> bool:
+                start: int = 0, *, removals: bool = False) -> bool:
     """Does every line the edits leave (of ``text[start:]``) stay in the same kind of
-    block, with the same neighbours, as before? ``edits`` must not overlap."""
+    block, with the same neighbours, as before? ``edits`` must not overlap. For
+    ``removals`` (of markup), also: does a paragraph's text around each stay apart
+    from Markdown's inline syntax (see :func:`_inline_risk`)?"""
     edits = sorted((a, b, replacement) for a, b, replacement in edits if a < b or replacement)
     for a, b, replacement in edits:
         if LINE_BREAK.search(replacement) or text.startswith("\r\n", a - 1) or text.startswith("\r\n", b - 1):
@@ -134,13 +136,20 @@ def blocks_kept(text: str, edits: Sequence[Edit], before: list[LineBlock] | None
             return False
     if before is None:
         before = line_blocks(text[start:])
-    for a, b, _ in edits:
+    for a, b, replacement in edits:
         # an indented code block shows markup as text: an edit there changes what readers see
         first_edited = len(LINE_BREAK.findall(text, start, a))
         last_edited = first_edited + len(LINE_BREAK.findall(text, a, b))
         if any(block.leaf is not None and block.leaf[0] == "code_block"
                for block in before[first_edited:last_edited + 1]):
             return False
+        # in a paragraph or a heading, what the edit joins is read as Markdown inline
+        leaf = before[first_edited].leaf if removals and first_edited < len(before) else None
+        if leaf is not None and leaf[0] in ("paragraph", "heading"):
+            head = max(start, text.rfind("\n", start, a) + 1, text.rfind("\r", start, a) + 1)
+            tail = _line_end_after(text, b)
+            if _inline_risk(text, head, tail, a, b, replacement):
+                return False
     pieces = []
     pos = start
     for a, b, replacement in edits:
@@ -192,6 +201,41 @@ def blocks_kept(text: str, edits: Sequence[Edit], before: list[LineBlock] | None
     return True
 
 
+# Characters that Markdown's inline syntax reads: a removal that puts one next to what
+# follows it may make a link (`[text]` + `(url)`), emphasis, a code span or an escape.
+_INLINE_SYNTAX = frozenset("[]()*_~`\\!")
+
+
+def _inline_risk(text: str, head: int, tail: int, a: int, b: int, replacement: str) -> bool:
+    """Could the edit change what Markdown's inline syntax reads, were its line in a
+    paragraph? What it joins: a syntax character on either side; two spaces or a
+    backslash left at the line's end (a hard line break); or a code span around it
+    (its markup is shown as text), which may run across the paragraph's lines."""
+    left = text[a - 1] if a > head else ""
+    right = (replacement or text[b:b + 1])[:1]
+    if left in _INLINE_SYNTAX and left or right in _INLINE_SYNTAX and right:
+        return True
+    if _NON_SPACE_ON_LINE.search(text, b, tail) is None and not replacement.strip() and (
+            text[max(head, a - 2):a] == "  " or left == "\\"):
+        return True
+    if a == head and head > 0:
+        # the line before ends in a hard line break, which needs a line after it in the paragraph
+        previous_end = head - 2 if text.startswith("\r\n", head - 2) else head - 1
+        if text[max(0, previous_end - 2):previous_end].endswith(("  ", "\\")):
+            return True
+    # (a code span may run across the paragraph's lines)
+    return text.rfind("`", max(0, a - NEAR), a) >= 0 and text.find("`", b, b + NEAR) >= 0
+
+
+_NON_SPACE_ON_LINE = re.compile(r"[^ \t\r\n]")
+
+
+def _line_end_after(text: str, b: int) -> int:
+    lf, cr = text.find("\n", b), text.find("\r", b)
+    ends = [x for x in (lf, cr) if x >= 0]
+    return min(ends) if ends else len(text)
+
+
 def _exposes_a_marker(text: str, start: int, a: int, b: int, replacement: str) -> bool:
     """Would the edit start its line with text that Markdown may read as syntax (`> `,
     `- `, `# `, `1. `)? A removal at a line's start leaves what followed it there: a
@@ -210,7 +254,8 @@ def edit_keeps_blocks(text: str, a: int, b: int, replacement: str, start: int,
                       before: Callable[[], list[LineBlock] | None] | None = None,
                       line_starts: Callable[[], list[int]] | None = None,
                       block_starts: BlockStarts | None = None) -> bool:
-    """:func:`blocks_kept` for one edit, without parsing when the lines' keys tell.
+    """:func:`blocks_kept` for one removal of markup (with what it joins in a paragraph),
+    without parsing when the lines' keys tell.
     ``before`` gives ``line_blocks(text[start:])`` when it is needed (it may be cached),
     or None when no more parsing is allowed: the answer is then False. ``line_starts``
     (the offset of each line of ``text``) saves looking for the edit's line, and
@@ -228,18 +273,33 @@ def edit_keeps_blocks(text: str, a: int, b: int, replacement: str, start: int,
         # whole lines, none of them blank (a blank line ends blocks: it may part two)
         whole = not text[head:a].strip(" \t") and not replacement and all(
             line.strip(" \t") for line in removed_lines)
-        before_blank = not next_line.strip(" \t") and not where[0].may_be_open(CONTAINER, head)
-        if whole and not ends_a_block(removed, where) and (before_blank or equal_keys(first_line, next_line, where)):
+        no_container = not where[0].may_be_open(CONTAINER, head)
+        before_blank = not next_line.strip(" \t") and no_container
+        # The next line takes the first's place and is read as it was. The lines between
+        # cannot have changed its reading if the first opens or goes on with an HTML block
+        # that only a blank line ends (after a paragraph's line, a "<div>" among them would
+        # have ended the paragraph).
+        takes_its_place = equal_keys(first_line, next_line, where) and (
+            len(removed_lines) == 1 or no_container and _opens_blank_ended(first_line))
+        if whole and not ends_a_block(removed, where) and (before_blank or takes_its_place) \
+                and not _inline_risk(text, head, tail, a, b, replacement):
             # Lines that end no block, going whole before a blank line (or the end), or before
             # a line read as their first was: what follows is read as before. (Unless a list
             # item may be open: a line at its left closed it, and the indented lines after
             # the blank would join it.)
             return True
     elif not LINE_BREAK.search(text, a, b) and not LINE_BREAK.search(replacement) and \
-            same_line_key(text, head, tail, a, b, replacement, where):
+            same_line_key(text, head, tail, a, b, replacement, where) and \
+            not _inline_risk(text, head, tail, a, b, replacement):
         return True
     blocks = before() if before is not None else line_blocks(text[start:])
-    return blocks is not None and blocks_kept(text, [(a, b, replacement)], blocks, start)
+    return blocks is not None and blocks_kept(text, [(a, b, replacement)], blocks, start, removals=True)
+
+
+def _opens_blank_ended(line: str) -> bool:
+    """Does the line meet HTML-block start condition 6 or 7 (a block a blank line ends)?"""
+    key = line_key(line)
+    return key is not None and len(key) > 2 and key[2] in (5, 6) and isinstance(key[1], int) and key[1] < 4
 
 
 _CODE_INDENT = re.compile(r"(?: {4}| {0,3}\t)")

@@ -350,9 +350,10 @@ class ParsedPost:
         return line_end(self.text, self.line_starts, offset)
 
     def markdown_kept(self, start: int, end: int, replacement: str = "") -> bool:
-        """Would replacing [start, end) leave every other line of the body in the same kind of
-        Markdown block? Removing the markup that opened an HTML block makes the lines after
-        it Markdown (see :mod:`postcheck._markdown`)."""
+        """Would removing the markup at [start, end) (or replacing it) leave every other line
+        of the body in the same kind of Markdown block, and join nothing that a paragraph's
+        inline syntax reads? Removing the markup that opened an HTML block makes the lines
+        after it Markdown (see :mod:`postcheck._markdown`)."""
         starts = self._field_cache.get(_BLOCK_STARTS)
         if starts is None:
             starts = self._field_cache[_BLOCK_STARTS] = BlockStarts(self.text)

@@ -58,7 +58,7 @@ def _kept(body: str, removed: str, replacement: str = "") -> bool:
     they give one, must be the parse's.)"""
     a = body.index(removed)
     b = a + len(removed)
-    parsed = blocks_kept(body, [(a, b, replacement)])
+    parsed = blocks_kept(body, [(a, b, replacement)], removals=True)
     assert edit_keeps_blocks(body, a, b, replacement, 0) == parsed
     assert parsed or not edit_keeps_blocks(body, a, b, replacement, 0, _no_parse)
     return parsed
@@ -110,6 +110,18 @@ def test_an_indented_code_block_shows_markup_as_text() -> None:
     assert finding.fix is not None and finding.fix.applicability == "unsafe"
 
 
+def test_what_a_removal_joins_in_a_paragraph() -> None:
+    ad = '<ins class="adsbygoogle"></ins>'
+    # a link, a code span, a hard line break: Markdown's inline syntax reads what is joined
+    assert not _kept(f"Text [the report]{ad}(https://example.com/r) here.\n", ad)
+    assert not _kept(f"Run `make {ad} all` now.\n", ad)
+    assert not _kept(f"First line  {ad}\nsecond line\n", ad)
+    # in an HTML block the same text is raw
+    assert _kept(f"<div>Text [the report]{ad}(https://example.com/r) here.\n</div>\n", ad)
+    # and words around a removal are not syntax
+    assert _kept(f"Text in a paragraph {ad} goes on.\n", ad)
+
+
 def test_what_stays_open_after_a_line_counts() -> None:
     # Without the slot, " <pre>" opens a block that only an end tag ends: the page reads the
     # same (the script's end tag ends it where the blank line did), but removing that
@@ -141,7 +153,7 @@ def test_shortcuts_never_keep_what_a_parse_would_not(pieces: list[tuple[str, str
     b = data.draw(st.sampled_from([o for o in offsets if o >= a]))
     replacement = data.draw(st.sampled_from(["", "<!---->", " "]))
     if edit_keeps_blocks(body, a, b, replacement, 0, _no_parse):
-        assert blocks_kept(body, [(a, b, replacement)])
+        assert blocks_kept(body, [(a, b, replacement)], removals=True)
 
 
 def test_a_long_line_is_not_copied_for_each_edit() -> None:
@@ -234,6 +246,7 @@ _TEXTS = [
     "    indented *code*", "Prices rose 5*3*2 today", "More *text* here", "<p>tail *t*</p>",
     "<span>Price</span> rose *a*", "- list *item*", "> quote *q*", "# Heading *h*", "===", "---", "1. first *one*",
     "<div>", "</div>", "<b>x</b>", "<pre>", "</pre>", "<!--", "-->", "  <div>kept *a*</div>", "",
+    "[link text]", "(https://example.com/x)", "`code", "*", "\\",
 ]
 _SEPARATORS = ["", " ", "\n", "\n\n"]
 
