@@ -127,10 +127,11 @@ def ad_slot(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     than an ad's label (over 150 characters outside links, or two paragraphs) gets an
     unsafe fix: that may be article text the slot swallowed (an unclosed ad container
     holds the rest of the article). So does a slot the source never closes that holds
-    text or media, and a removal after which Markdown would read the lines around it
-    differently (the slot opened the HTML block that holds the text after it); when text
-    follows the slot on its line, an empty comment `<!---->` left in its place keeps
-    that line HTML and the fix safe.
+    text or media, and a removal after which Markdown would read the text around it
+    differently (the slot opened the HTML block that holds the text after it, or joins
+    `[text]` and `(url)` into a link in a paragraph); when text follows the slot on its
+    line, an empty comment `<!---->` left in its place keeps that line HTML and the fix
+    safe.
     """
     for unit in scan(post, ctx.data).units:
         if unit.code == "PC301":
