@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from typing import NamedTuple
 
 __all__ = ["CONTAINER", "HEAD", "HTML_BLOCK_ENDS", "HTML_BLOCK_OPENERS", "LINE_BREAK", "NEAR", "BlockStarts", "Edit",
@@ -77,7 +77,7 @@ CONTAINER = 5  # in ``open_kinds``: a list item or a block quote may hold the li
 _ALL_KINDS = frozenset(range(6))
 
 
-def line_key(line: str, open_kinds: frozenset[int] = _ALL_KINDS) -> LineKey | None:
+def line_key(line: str, open_kinds: Container[int] = _ALL_KINDS) -> LineKey | None:
     """What CommonMark's block parser reads of one line (without its line break); two lines
     with equal keys are read alike wherever they stand, if no HTML block of a kind (0-4,
     for conditions 1-5) outside ``open_kinds`` can be open before them, and no list item or
@@ -89,7 +89,7 @@ def line_key(line: str, open_kinds: frozenset[int] = _ALL_KINDS) -> LineKey | No
     indent = 0
     for ch in line[: len(line) - len(content)]:
         indent = indent + 4 - indent % 4 if ch == "\t" else indent + 1
-    if CONTAINER not in open_kinds:
+    if indent and CONTAINER not in open_kinds:
         indent = 0 if indent < 4 else 4  # outside list items, 0-3 columns read alike, and so do 4 or more
     first = content[0]
     opens = None
@@ -98,7 +98,8 @@ def line_key(line: str, open_kinds: frozenset[int] = _ALL_KINDS) -> LineKey | No
     elif first in _MARKERS and not (first.isdigit() and _NOT_A_LIST_ITEM.match(content)):
         return None
     # an end matters in a block of its kind: one this line starts, or one open before it
-    ends = tuple(bool(closer.search(content)) if kind in open_kinds or kind == opens else None
+    # (looked for first: whether one may be open is asked only of ends the line holds)
+    ends = tuple(bool(closer.search(content)) and (kind == opens or kind in open_kinds)
                  for kind, closer in enumerate(HTML_BLOCK_ENDS))
     return ("<" if first == "<" else "text", indent, opens, ends)
 
@@ -130,7 +131,6 @@ class BlockStarts:
         self._lines: dict[int, _LineFacts | None] = {}
         # line start -> whether an indented line there may be in an indented code block
         self.code_lines: dict[int, bool] = {}
-        self._earliest: int | None = None
 
     def first(self, kind: int) -> int:
         found = self._first.get(kind)
@@ -168,19 +168,26 @@ class BlockStarts:
             facts = self._lines[head] = _line_facts(self.text, head, tail)
         return facts  # type: ignore[return-value]
 
-    def earliest_block(self) -> int:
-        """Where a line could first start any HTML block of kinds 0-4."""
-        if self._earliest is None:
-            self._earliest = min(self.first(kind) for kind in range(5))
-        return self._earliest
-
     def may_be_open(self, kind: int, offset: int) -> bool:
         """Could a block of ``kind`` be open at (or start on) the line at ``offset``?"""
         return self.first(kind) <= offset
 
-    def open_kinds(self, offset: int) -> frozenset[int]:
-        """The kinds that may be open at the line at ``offset``."""
-        return frozenset(kind for kind in _ALL_KINDS if self.first(kind) <= offset)
+    def open_kinds(self, offset: int) -> Container[int]:
+        """The kinds that may be open at the line at ``offset`` (each looked for when asked)."""
+        return _OpenAt(self, offset)
+
+
+class _OpenAt:
+    """``kind in open_kinds``, asked of a text's :class:`BlockStarts` at one line."""
+
+    __slots__ = ("offset", "starts")
+
+    def __init__(self, starts: BlockStarts, offset: int) -> None:
+        self.starts = starts
+        self.offset = offset
+
+    def __contains__(self, kind: object) -> bool:
+        return isinstance(kind, int) and self.starts.first(kind) <= self.offset
 
 
 class _LineFacts(NamedTuple):
@@ -288,8 +295,8 @@ def same_line_key(text: str, head: int, tail: int, a: int, b: int, replacement: 
     # The ends of HTML blocks 1-5 the line holds: only those near the edit can come or go.
     old = text[max(head, a - HEAD):min(tail, b + HEAD)]
     new = text[max(head, a - HEAD):a] + replacement + text[b:min(tail, b + HEAD)]
-    return all(bool(end.search(old)) == bool(end.search(new)) for kind, end in enumerate(HTML_BLOCK_ENDS)
-               if kind == facts.opener or starts.may_be_open(kind, offset))
+    return all(bool(end.search(old)) == bool(end.search(new)) or not (kind == facts.opener or starts.may_be_open(
+        kind, offset)) for kind, end in enumerate(HTML_BLOCK_ENDS))
 
 
 def lines_keep_keys(text: str, edits: Sequence[Edit]) -> bool:
@@ -332,9 +339,7 @@ Where = tuple[BlockStarts, int]  # a text's block starts, and the offset of the 
 
 def ends_a_block(lines: str, where: Where) -> bool:
     starts, offset = where
-    if starts.earliest_block() > offset:
-        return False
-    return any(starts.may_be_open(kind, offset) and closer.search(lines) for kind, closer in enumerate(HTML_BLOCK_ENDS))
+    return any(closer.search(lines) and starts.may_be_open(kind, offset) for kind, closer in enumerate(HTML_BLOCK_ENDS))
 
 
 def equal_keys(old: str, new: str, where: Where) -> bool:
