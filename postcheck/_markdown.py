@@ -31,6 +31,7 @@ from ._mdlines import (
     BlockStarts,
     Edit,
     Where,
+    apply,
     ends_a_block,
     equal_keys,
     line_around,
@@ -146,18 +147,9 @@ def blocks_kept(text: str, edits: Sequence[Edit], before: list[LineBlock] | None
         # in a paragraph or a heading, what the edit joins is read as Markdown inline
         leaf = before[first_edited].leaf if removals and first_edited < len(before) else None
         if leaf is not None and leaf[0] in ("paragraph", "heading"):
-            head = max(start, text.rfind("\n", start, a) + 1, text.rfind("\r", start, a) + 1)
-            tail = _line_end_after(text, b)
-            if _inline_risk(text, head, tail, a, b, replacement):
+            if _inline_risk(text, *line_around(text, start, a, b, None), a, b, replacement):
                 return False
-    pieces = []
-    pos = start
-    for a, b, replacement in edits:
-        pieces.append(text[pos:a])
-        pieces.append(replacement)
-        pos = b
-    pieces.append(text[pos:])
-    after = line_blocks("".join(pieces))
+    after = line_blocks(apply(text, edits, start))
     # Every line break the edits leave is one of the old text's: the line it ends comes from
     # the old line it ended. A line an edit joined to a later one reads from both: it starts
     # as the first did (unless nothing of the first is left on it) and ends as the last.
@@ -230,18 +222,12 @@ def _inline_risk(text: str, head: int, tail: int, a: int, b: int, replacement: s
 _NON_SPACE_ON_LINE = re.compile(r"[^ \t\r\n]")
 
 
-def _line_end_after(text: str, b: int) -> int:
-    lf, cr = text.find("\n", b), text.find("\r", b)
-    ends = [x for x in (lf, cr) if x >= 0]
-    return min(ends) if ends else len(text)
-
-
 def _exposes_a_marker(text: str, start: int, a: int, b: int, replacement: str) -> bool:
     """Would the edit start its line with text that Markdown may read as syntax (`> `,
     `- `, `# `, `1. `)? A removal at a line's start leaves what followed it there: a
     character that was text (`<img …>> quote`) becomes a block quote's marker, while the
     line stays in the same kinds of block."""
-    line_start = max(start, text.rfind("\n", start, a) + 1, text.rfind("\r", start, a) + 1)
+    line_start, _ = line_around(text, start, a, b, None)
     if text[line_start:a].strip(" \t"):
         return False  # text before the edit on its line: the line's start stays
     following = (replacement + text[b:b + HEAD]).lstrip(" \t")

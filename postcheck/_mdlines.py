@@ -15,7 +15,7 @@ from collections.abc import Callable, Container, Sequence
 from typing import NamedTuple
 
 __all__ = ["CONTAINER", "HEAD", "HTML_BLOCK_ENDS", "HTML_BLOCK_OPENERS", "LINE_BREAK", "NEAR", "BlockStarts", "Edit",
-           "Where", "ends_a_block", "equal_keys", "line_around", "line_end", "line_key", "lines_keep_keys",
+           "Where", "apply", "ends_a_block", "equal_keys", "line_around", "line_end", "line_key", "lines_keep_keys",
            "same_line_key"]
 
 
@@ -299,6 +299,18 @@ def same_line_key(text: str, head: int, tail: int, a: int, b: int, replacement: 
         kind, offset)) for kind, end in enumerate(HTML_BLOCK_ENDS))
 
 
+def apply(text: str, edits: Sequence[Edit], start: int = 0, end: int | None = None) -> str:
+    """``text[start:end]`` with the edits (sorted, not overlapping, inside it) applied."""
+    pieces = []
+    pos = start
+    for a, b, replacement in edits:
+        pieces.append(text[pos:a])
+        pieces.append(replacement)
+        pos = b
+    pieces.append(text[pos:end])
+    return "".join(pieces)
+
+
 def lines_keep_keys(text: str, edits: Sequence[Edit]) -> bool:
     """Do the edits leave every line they touch with its :func:`line_key`? (Then the lines
     are read as before, and no parse is needed.) False for an edit across a line break."""
@@ -322,14 +334,7 @@ def lines_keep_keys(text: str, edits: Sequence[Edit]) -> bool:
             if not same_line_key(text, head, tail, *mine[0], where):
                 return False
             continue
-        pieces = []
-        pos = head
-        for a, b, replacement in mine:
-            pieces.append(text[pos:a])
-            pieces.append(replacement)
-            pos = b
-        pieces.append(text[pos:tail])
-        if not equal_keys(text[head:tail], "".join(pieces), where):
+        if not equal_keys(text[head:tail], apply(text, mine, head, tail), where):
             return False
     return True
 
