@@ -358,7 +358,7 @@ def title_body_mismatch(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pro
             return
         other = "".join(str(t) for t in heading.itertext())
         where = "the body's first heading"
-        start, end = post.start_tag_span(heading)
+        start = end = -1  # the heading's start tag, looked for only when there is a finding
     # compared with quotes made straight, shown as written (the same length: slices agree)
     title_shown, other_shown = _shown(source.value), _shown(other)
     title, body_title = title_shown.translate(_QUOTES), other_shown.translate(_QUOTES)
@@ -382,6 +382,8 @@ def title_body_mismatch(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pro
         return
     else:
         message = f"title differs from {where}: {_shorten(other_shown)!r}"
+    if heading is not None:
+        start, end = post.start_tag_span(heading)
     yield Problem(start, end, message)
 
 
