@@ -15,16 +15,14 @@ from typing import Any, TextIO
 from ._discovery import is_excluded, shown
 from ._fixio import unified_diff
 from ._streams import UsageError, output
+from ._tally import EXIT_FINDINGS, EXIT_OK, Tally
 from .engine import Engine
 from .fix import fix_post
-from .model import Finding, Severity
+from .model import Finding
 from .report import Summary, formatter
 from .report.text import write_statistics
 
 __all__ = ["check_stdin"]
-
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
 
 def check_stdin(engine: Engine, args: argparse.Namespace, baseline: Any = None) -> int:
     if sys.stdin is None:
@@ -54,7 +52,7 @@ def _report(engine: Engine, args: argparse.Namespace, name: str, findings: list[
         write_statistics(findings, engine.registry, out, unsafe_fixes=args.unsafe_fixes,
                          as_json=args.format in ("json", "jsonl"))
     else:
-        formatter(args.format)(findings, _summary(name, findings), engine.registry, out)
+        formatter(args.format)(findings, _summary(engine, name, findings), engine.registry, out)
 
 
 def _write_post(data: bytes) -> None:
@@ -80,7 +78,7 @@ def _fix(engine: Engine, args: argparse.Namespace, name: str, raw: bytes, baseli
         with output(args.output_file) as out:
             out.write(unified_diff(raw.decode("utf-8", "surrogateescape"),
                                    fixed.decode("utf-8", "surrogateescape"), name))
-        if args.exit_zero or any(_internal(f) for f in remaining):
+        if args.exit_zero or _tally(engine, remaining).internal_error:
             return _status(engine, args, remaining)
         return EXIT_FINDINGS if changed else EXIT_OK
     _write_post(fixed)
@@ -97,24 +95,17 @@ def _fix(engine: Engine, args: argparse.Namespace, name: str, raw: bytes, baseli
     return status
 
 
-def _summary(name: str, findings: list[Finding]) -> Summary:
-    by_code: dict[str, int] = {}
-    by_severity: dict[str, int] = {}
-    for f in findings:
-        by_code[f.code] = by_code.get(f.code, 0) + 1
-        by_severity[f.severity.value] = by_severity.get(f.severity.value, 0) + 1
-    return Summary(files=1, files_with_findings=int(bool(findings)), findings=len(findings), by_code=by_code,
-                   by_severity=by_severity, paths=[name])
+def _tally(engine: Engine, findings: list[Finding]) -> Tally:
+    tally = Tally(engine.config.fail_on)
+    tally.add(findings)
+    return tally
 
 
-def _internal(f: Finding) -> bool:
-    return bool(f.context and f.context.get("internal_error"))
+def _summary(engine: Engine, name: str, findings: list[Finding]) -> Summary:
+    summary = _tally(engine, findings).summary(files=1)
+    summary.paths = [name]
+    return summary
 
 
 def _status(engine: Engine, args: argparse.Namespace, findings: list[Finding]) -> int:
-    if any(_internal(f) for f in findings):
-        return EXIT_ERROR
-    if args.exit_zero:
-        return EXIT_OK
-    fail_on: Severity = engine.config.fail_on
-    return EXIT_FINDINGS if any(f.severity.rank >= fail_on.rank for f in findings) else EXIT_OK
+    return _tally(engine, findings).exit_status(args.exit_zero)
