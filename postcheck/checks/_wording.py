@@ -9,6 +9,7 @@ questions about an element that matched, and drops the match when the answer is 
 from __future__ import annotations
 
 import re
+import unicodedata
 from urllib.parse import unquote
 
 from lxml import etree
@@ -122,14 +123,17 @@ def captioned(el: etree._Element) -> bool:
 
 
 def heading_anchor(el: etree._Element, name: str, ident: str) -> bool:
-    """Is ``ident`` the anchor a CMS or converter makes of a heading's text: on the heading
-    itself (Ghost, WordPress, kramdown, Hugo), on an anchor inside it (WordPress tables of
-    contents), or on the section it opens (Quarto, pandoc)?"""
+    """Is ``ident`` a heading's anchor? Any id on a heading, or on an element right inside
+    one, is: a CMS or converter makes it of the heading's words (Ghost, WordPress, kramdown,
+    Hugo; MediaWiki's ``<span class="mw-headline" id="Membership">``), or an author names
+    it (an "HTML anchor" field: ``<h2 id="advertising">Where the money comes from</h2>``),
+    and ads and promos are not headings. On the section a heading opens (Quarto, pandoc),
+    only an anchor made of the heading's words is."""
     if name in _HEADINGS:
-        return _slug_of(element_text(el), ident)
+        return True
     parent = el.getparent()
     if parent is not None and isinstance(parent.tag, str) and parent.tag.lower() in _HEADINGS:
-        return _slug_of(element_text(parent), ident)
+        return True
     first = next((c for c in el if isinstance(c.tag, str)), None)
     if first is not None and first.tag.lower() in _HEADINGS:
         return _slug_of(element_text(first), ident)
@@ -163,8 +167,27 @@ def _slug_of(text: str, ident: str) -> bool:
     """Is ``ident`` a slug of ``text``: its letters and digits, lower-cased, joined (any
     punctuation dropped: "Netflix’s" gives netflixs), maybe cut short after three words,
     with a WordPress "h-" or a repeat number around it?"""
-    words = _WORD.findall(text.casefold())
     parts = _WORD.findall(unquote(ident).casefold())
+    return any(_slug_of_words(_WORD.findall(variant), parts) for variant in _spellings(text.casefold()))
+
+
+def _spellings(text: str) -> list[str]:
+    """The text, and as slug makers spell it in ASCII: accents dropped (WordPress's
+    remove_accents, most TOC plugins: "publicité" gives publicite), or German umlauts
+    written out ("für" gives fuer)."""
+    if text.isascii():
+        return [text]
+    return [text, _unaccented(text), _unaccented(text.translate(_UMLAUTS))]
+
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+
+
+def _unaccented(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _slug_of_words(words: list[str], parts: list[str]) -> bool:
     if not words or not parts:
         return False
     if len(parts) > 1 and parts[0] in _ANCHOR_PREFIXES and "".join(parts[1:]).startswith(words[0]):

@@ -96,8 +96,10 @@ def ad_slot(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     its end tag. Malformed start tags such as `<divclass="m-block-ad "…>` are read
     from the raw source.
 
-    Article wording in markup is not an ad: ids a CMS makes of a heading's or an
-    entry's own words (`<h2 id="what-advertising-still-does-well">`), footnote ids,
+    Article wording in markup is not an ad: a heading's id or anchor, whoever named
+    it (`<h2 id="what-advertising-still-does-well">`, `<h2 id="werbung-fuer-kinder">`,
+    MediaWiki's `<span class="mw-headline" id="Advertising">`), ids a CMS makes of a
+    section's or an entry's own words, footnote ids,
     generated hashes (`wp-container-62b5ad4c91e07`, `css-ad1q3z`), atomic CSS, flag
     icons, captioned figures and tables, and elements holding article-length
     paragraphs are left alone.
@@ -150,8 +152,8 @@ def paywall_promo(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     subscriptions is not a finding, nor are links to one article (a newsletter's post
     cited in a sentence), links to another site than the post's source (documentation
     on subscriptions, a charity's donate page) unless to a sign-up form, links within
-    the page, heading anchors, and charts or tables about donations or members that
-    offer nothing to click.
+    the page, heading anchors (any id on a heading or right inside one), and charts
+    or tables about donations or members that offer nothing to click.
 
     ## Why is this bad?
     The promo belongs to the site, not to the article; republished, it advertises
