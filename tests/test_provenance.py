@@ -485,6 +485,23 @@ def test_pc206_live_blog_entries_are_different_posts() -> None:
     assert [f.path for f in out] == ["c.md", "d.md"]  # "#comments" is the same article
 
 
+@pytest.mark.parametrize("live", [
+    "https://www.nytimes.com/live/2024/05/30/nyregion/trump-trial-verdict",
+    "https://www.example.com/politics/2024/05/30/trump-verdict-live-updates/",
+    "https://edition.example.com/world/live-news/election-results",
+])
+def test_pc206_word_anchors_on_a_live_page_are_entries(live: str) -> None:
+    out = _run_corpus({"a.md": post(live + "#jury-reaches-verdict"), "b.md": post(live + "#what-happens-next"),
+                       "c.md": post(live + "#comments"), "d.md": post(live)})
+    assert [f.path for f in out] == ["c.md", "d.md"]
+
+
+def test_pc206_word_anchors_elsewhere_are_the_same_article() -> None:
+    page = "https://www.example.com/2024/05/30/delivery-drivers-strike"
+    out = _run_corpus({"a.md": post(page + "#what-happens-next"), "b.md": post(page + "#background")})
+    assert [f.path for f in out] == ["a.md", "b.md"]
+
+
 def test_pc206_no_source_no_key() -> None:
     assert _run_corpus({"a.md": post(None), "b.md": post(None)}) == []
 

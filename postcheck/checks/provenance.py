@@ -429,13 +429,26 @@ def source_link_mismatch(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pr
 
 
 def _entry_fragment(url: str) -> str:
-    """The fragment when it names one entry of a page (a live blog's ``#block-6658d2b38f08``,
-    an ``#update-3``, a ``#!/`` route: they hold digits or a bang), else "" (``#comments``,
-    ``#top`` point into the same article)."""
+    """The fragment when it names one entry of a page, else "". An entry's anchor holds
+    digits or a bang (a live blog's ``#block-6658d2b38f08``, an ``#update-3``, a ``#!/``
+    route), or it is a word slug on a live page (the New York Times' and the Washington
+    Post's ``/live/…#jury-reaches-verdict``). ``#comments`` or ``#top`` point into the same
+    article."""
     fragment = url.partition("#")[2].strip()
-    if fragment and (fragment.startswith("!") or any(c.isdigit() for c in fragment)):
+    if not fragment:
+        return ""
+    if fragment.startswith("!") or any(c.isdigit() for c in fragment):
+        return "#" + fragment
+    if fragment.lower() not in _IN_PAGE and _LIVE_PATH.search(url.partition("#")[0].partition("?")[0]):
         return "#" + fragment
     return ""
+
+
+# a path segment of a live page: /live/, /liveblog/, /live-news/, /…-live-updates/
+_LIVE_PATH = re.compile(r"/(?:[^/]*-)?(?:live|live-?blog|live-news|live-updates)(?:/|$)", re.IGNORECASE)
+# anchors every page has, live or not: they name a place in the page, not an entry
+_IN_PAGE = frozenset({"comments", "comment", "respond", "top", "main", "content", "main-content", "maincontent",
+                      "article", "story", "skip", "footer", "header", "nav", "menu", "search", "share"})
 
 
 def _collect_source(post: ParsedPost, ctx: RuleContext[Any]) -> tuple[Any, int, int] | None:
@@ -460,9 +473,9 @@ def duplicate_source_url(
     Groups the posts of one run by normalized source URL (percent-encoding, host case,
     default port, trailing slash, query order, http vs https and tracking parameters do
     not count, nor does a fragment unless it names one entry of the page, as a live
-    blog's `#block-6658d2b38f08` does) and reports every post of a group of two or more,
-    naming the others. One pass over the posts, grouped by key: cheap for 100,000 posts and
-    the same with `--jobs`.
+    blog's `#block-6658d2b38f08` or `/live/…#jury-reaches-verdict` does) and reports
+    every post of a group of two or more, naming the others. One pass over the posts,
+    grouped by key: cheap for 100,000 posts and the same with `--jobs`.
 
     ## Why is this bad?
     The same article scraped twice — often with a retouched title or a date a day
