@@ -420,10 +420,25 @@ def test_pc106_time_element_when_there_is_no_comment() -> None:
         # an event in running text: a kick-off, a correction's date
         '<p>Der BVB gastiert um <time datetime="2021-09-05T18:30:00+02:00">18.30 Uhr</time> in München.</p>',
         '<p><em>Correction <time datetime="2021-09-05T14:30:00-04:00">Sep 5</time>:</em> an earlier version</p>',
+        # an event's time, as it says itself
+        '<span itemprop="startDate"><time itemprop="startDate" datetime="2021-09-13T19:00:00+02:00">13 Sep</time>'
+        '</span>',
     ],
 )
 def test_pc106_time_elements_that_do_not_say_when_the_post_was_published(times: str) -> None:
     assert check("PC106", post(SEED_DATE, body=f"<div><p>Text.</p>{times}</div>\n")) == []
+
+
+def test_pc106_a_time_after_the_article_text_that_says_nothing_is_not_the_publication() -> None:
+    # a meetup's "When:" box after the announcement (a WordPress export: no scraper comment)
+    body = ('<p>Our next meetup is about property-based testing with Hypothesis.</p>'
+            '<div><b>When:</b> <time datetime="2021-09-13T19:00:00+02:00">13 September, 19:00</time></div>\n')
+    assert check("PC106", post(SEED_DATE, body=body)) == []
+    # the same time ahead of the text, where a dateline stands, or marked as the entry's date
+    dateline = '<div><time datetime="2021-09-13T19:00:00+02:00">13 September</time></div>'
+    assert [c for c, _, _ in check("PC106", post(SEED_DATE, body=dateline + body))] == ["PC106"]
+    meta = '<div class="entry-meta"><time datetime="2021-09-13T19:00:00+02:00">13 September</time></div>'
+    assert [c for c, _, _ in check("PC106", post(SEED_DATE, body=body + meta))] == ["PC106"]
 
 
 @pytest.mark.parametrize("times", [
@@ -438,7 +453,8 @@ def test_pc106_publication_times_in_bylines_and_headers_count(times: str) -> Non
 
 
 def test_pc106_comment_wins_over_time_elements() -> None:
-    body = '<div><p>Text.</p><time datetime="2021-09-01T07:17:00Z">1 Sep</time></div>\n'
+    body = '<div><time datetime="2021-09-01T07:17:00Z">1 Sep</time><p>Text.</p></div>\n'
+    assert [c for c, _, _ in check("PC106", post("2021-09-04T07:00:00Z", body=body))] == ["PC106"]
     assert check("PC106", post("2021-09-04T07:00:00Z", comment=SEED_MS, body=body)) == []
 
 

@@ -1,6 +1,7 @@
 """The publication time a post's body states itself (PC106): the scraper's leading
 ``<!--epoch-->`` comment, else the article's own ``<time datetime>``, but not the times
-of quoted embeds, of events in running text, or of a page listing several stories."""
+of quoted embeds, of events (in running text, after the text, or marked as an event's),
+or of a page listing several stories."""
 
 from __future__ import annotations
 
@@ -22,13 +23,38 @@ def _in_quote(element: Any) -> bool:
 _TIME_TAG = re.compile("<time", re.IGNORECASE | re.ASCII)
 
 
+def _says_published(element: Any) -> bool | None:
+    """Does the markup say what the time is? True for a publication time (``pubdate``,
+    ``itemprop="datePublished"``, inside a ``<header>`` or ``<address>``, a byline's or an
+    entry's date by its class or id), False for another time it names (``itemprop=
+    "startDate"``: an event's), None when it says nothing."""
+    if element.get("pubdate") is not None:
+        return True
+    itemprop = element.get("itemprop")
+    if itemprop is not None:
+        return not _PUBLICATION_PROPS.isdisjoint(itemprop.split())
+    node = element
+    while node is not None:
+        if node.tag in ("header", "address"):
+            return True
+        hint = f"{node.get('class') or ''} {node.get('id') or ''}"
+        if hint.strip() and _PUBLISHED_HINT.search(hint):
+            return True
+        node = node.getparent()
+    return None
+
+
+_PUBLICATION_PROPS = frozenset({"datePublished", "dateCreated"})
+# classes and ids of bylines and of the date a blog engine prints with each entry
+_PUBLISHED_HINT = re.compile(
+    r"byline|dateline|publish|posted|pubdate|timestamp|(?:entry|post|article|story)[-_]?(?:date|meta|time)",
+    re.IGNORECASE)
+
+
 def _in_running_text(element: Any) -> bool:
     """A `<time>` in a sentence of a plain paragraph marks an event ("kick-off at
     <time>18.30</time>", a correction's date), not the publication: a byline paragraph
-    has a class or an id or only a few words, and a publication time says so itself
-    (`pubdate`, `itemprop`)."""
-    if element.get("pubdate") is not None or element.get("itemprop") is not None:
-        return False
+    has a class or an id or only a few words."""
     for ancestor in element.iterancestors():
         if ancestor.tag == "p":
             if ancestor.get("class") is not None or ancestor.get("id") is not None:
@@ -41,6 +67,36 @@ def _in_running_text(element: Any) -> bool:
 
 
 _SENTENCE_CHARS = 20
+_TEXT_BLOCKS = frozenset({"p", "li", "dd", "td", "blockquote", "pre"})
+
+
+def _after_the_text(element: Any, root: Any) -> bool:
+    """Does a paragraph of the article's text come before the time? A time that says
+    nothing of what it is stands for the publication only where a dateline does, ahead
+    of the text: after it, it is as often an event's ("When: 13 June, 19:00")."""
+    ancestors = set(element.iterancestors())
+    looked_at = 0
+    for node in root.iter():
+        if node is element:
+            return False
+        if node.tag in _TEXT_BLOCKS and node not in ancestors:
+            looked_at += 1
+            if looked_at > _MAX_BLOCKS or _has_chars(node, _SENTENCE_CHARS):
+                return True  # (past the limit: a time that far down is no dateline)
+    return False
+
+
+_MAX_BLOCKS = 200
+
+
+def _has_chars(node: Any, wanted: int) -> bool:
+    """Does the node hold at least ``wanted`` non-space characters of text?"""
+    count = 0
+    for piece in node.itertext():
+        count += len("".join(piece.split()))
+        if count >= wanted:
+            return True
+    return False
 
 
 def embedded_time(post: ParsedPost, tolerance: timedelta) -> tuple[datetime, tuple[int, int], str] | None:
@@ -60,7 +116,11 @@ def embedded_time(post: ParsedPost, tolerance: timedelta) -> tuple[datetime, tup
     found: list[tuple[datetime, Any]] = []
     for element in root.iter("time"):
         value = element.get("datetime")
-        if not value or _in_quote(element) or _in_running_text(element):
+        if not value or _in_quote(element):
+            continue
+        published = _says_published(element)
+        if published is False or published is None and (
+                _in_running_text(element) or _after_the_text(element, root)):
             continue
         instant = time_instant(value)
         if instant is not None:

@@ -393,9 +393,13 @@ def embedded_timestamp_mismatch(post: ParsedPost, ctx: RuleContext[TimestampOpti
     ## What it does
     Compares `date` with the publish time the body carries: the scraper's leading
     `<!--1630739820000-->` comment (epoch seconds or milliseconds), or — when there is
-    no such comment — the body's `<time datetime>` elements (only full date-times with
-    an offset, outside quoted embeds and plain paragraphs of running text, and only
-    when they agree with each other).
+    no such comment — the body's `<time datetime>` elements that stand for the
+    publication: full date-times with an offset, outside quoted embeds, agreeing with
+    each other, and either marked as the publication time (`pubdate`,
+    `itemprop="datePublished"`, in a `<header>`, `<address>` or byline, or classed
+    as an entry's date) or, unmarked, ahead of the article's text where a dateline
+    stands (not in a sentence, not after a paragraph: there a time is as often an
+    event's).
     Reports a difference over `tolerance` (1 hour) and says which is later. A date
     without a timezone is read in the repository's or the site's timezone, else in
     whatever zone from UTC−12 to UTC+14 fits best; a bare date is not compared.
