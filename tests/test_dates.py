@@ -434,6 +434,9 @@ def test_pc106_a_time_after_the_article_text_that_says_nothing_is_not_the_public
     body = ('<p>Our next meetup is about property-based testing with Hypothesis.</p>'
             '<div><b>When:</b> <time datetime="2021-09-13T19:00:00+02:00">13 September, 19:00</time></div>\n')
     assert check("PC106", post(SEED_DATE, body=body)) == []
+    # (WordPress classes every post's <article> "status-publish": no byline for that)
+    article = f'<article class="post type-post status-publish hentry">{body.strip()}</article>\n'
+    assert check("PC106", post(SEED_DATE, body=article)) == []
     # the same time ahead of the text, where a dateline stands, or marked as the entry's date
     dateline = '<div><time datetime="2021-09-13T19:00:00+02:00">13 September</time></div>'
     assert [c for c, _, _ in check("PC106", post(SEED_DATE, body=dateline + body))] == ["PC106"]

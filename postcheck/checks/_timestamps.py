@@ -38,16 +38,18 @@ def _says_published(element: Any) -> bool | None:
         if node.tag in ("header", "address"):
             return True
         hint = f"{node.get('class') or ''} {node.get('id') or ''}"
-        if hint.strip() and _PUBLISHED_HINT.search(hint):
+        if hint.strip() and any(_PUBLISHED_HINT.search(token) for token in hint.split()):
             return True
         node = node.getparent()
     return None
 
 
 _PUBLICATION_PROPS = frozenset({"datePublished", "dateCreated"})
-# classes and ids of bylines and of the date a blog engine prints with each entry
+# a word of a class or id token of a byline or of the date a blog engine prints with each
+# entry (whole words: WordPress puts "status-publish" on every post's <article>)
 _PUBLISHED_HINT = re.compile(
-    r"byline|dateline|publish|posted|pubdate|timestamp|(?:entry|post|article|story)[-_]?(?:date|meta|time)",
+    r"(?:^|(?<=[-_]))(?:byline|dateline|published|pubdate|posted-on|timestamp|publish[-_]?date|date[-_]?published"
+    r"|(?:entry|post|article|story)[-_]*(?:date|meta|time))(?=$|[-_])",
     re.IGNORECASE)
 
 
