@@ -243,6 +243,31 @@ def test_pc204_subdomains_and_unknown_authors_pass(site_engine_kwargs: dict[str,
     assert check("PC204", post("https://other.org/a", author="Someone"), **site_engine_kwargs) == []
 
 
+@pytest.mark.parametrize("url", ["https://www.example.de/a", "https://example.co.uk/a", "https://www.example.com.tw/a"])
+def test_pc204_a_national_edition_is_the_outlets(site_engine_kwargs: dict[str, Any], url: str) -> None:
+    assert check("PC204", post(url, author="Example"), **site_engine_kwargs) == []
+
+
+@pytest.mark.parametrize("url", [
+    "https://www.example.net/a",  # another generic domain: anyone's
+    "https://www.examples.de/a", "https://example.de.example.org/a",
+])
+def test_pc204_other_names_and_domains_are_not_national_editions(site_engine_kwargs: dict[str, Any],
+                                                                 url: str) -> None:
+    assert [c for c, _, _ in check("PC204", post(url, author="Example"), **site_engine_kwargs)] == ["PC204"]
+
+
+def test_pc204_short_names_are_acronyms_unrelated_outlets_share(tmp_path: Any) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "ft.toml").write_text(
+        'kind = "site"\nname = "Financial Times"\nauthors = ["Financial Times"]\nhosts = ["ft.com"]\n'
+        'source = "test"\n', encoding="utf-8")
+    config = Config.model_validate({"rule-data": ["data"], "root": str(tmp_path)})
+    # the Daily FT of Colombo is at ft.lk
+    found = check("PC204", post("https://www.ft.lk/news/a", author="Financial Times"), config=config)
+    assert [c for c, _, _ in found] == ["PC204"]
+
+
 def test_pc204_a_bare_acronym_is_ambiguous_unless_the_host_is_another_outlets(
     site_engine_kwargs: dict[str, Any],
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..model import Edit, Fix, Problem
@@ -317,6 +317,28 @@ def tracking_parameters(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pro
 # -- PC204 -----------------------------------------------------------------------------
 
 _ACRONYM = re.compile(r"\s*[A-Z]{2,5}\s*")
+# second-level labels under a country's domain that name no one (bbc.co.uk, epochtimes.com.tw)
+_GENERIC_SECOND_LEVEL = frozenset({"com", "co", "org", "net", "gov", "edu", "ac", "or", "ne", "go"})
+_NAME_CHARS = 5  # shorter names are acronyms that unrelated outlets share (ft.com, ft.lk)
+
+
+def _site_name(host: str) -> str | None:
+    """The name a host is registered under, without its top-level domain: epochtimes for
+    www.epochtimes.de and epochtimes.com.tw."""
+    labels = host.lower().strip(".").split(".")[:-1]
+    if len(labels) >= 2 and labels[-1] in _GENERIC_SECOND_LEVEL:
+        labels.pop()
+    return labels[-1] if labels else None
+
+
+def _national_edition(host: str, hosts: Sequence[str]) -> bool:
+    """Is the host one of the outlet's names under another country's domain (the Epoch
+    Times' epochtimes.de beside epochtimes.com)? Not for short names (see _NAME_CHARS)."""
+    country = host.lower().strip(".").rpartition(".")[2]
+    if len(country) != 2 or not country.isalpha():
+        return False  # example.net beside example.com is anyone's
+    name = _site_name(host)
+    return name is not None and len(name) >= _NAME_CHARS and any(_site_name(h) == name for h in hosts)
 
 
 @rule("PC204", "source-host-mismatch", severity="error")
@@ -325,8 +347,11 @@ def source_host_mismatch(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pr
 
     ## What it does
     Picks the site profile by `author` (`rules/sites/*.toml`). Reports the source URL
-    when that profile lists hosts and the URL's host is neither one of them nor a
-    subdomain of one, or when the host belongs to another outlet's profile. An author
+    when that profile lists hosts and the URL's host is neither one of them, nor a
+    subdomain of one, nor the same name under another country's domain (a national
+    edition: `epochtimes.de` beside `epochtimes.com`; names of five letters or more,
+    since shorter ones are acronyms that unrelated outlets share), or when the host
+    belongs to another outlet's profile. An author
     that is a bare acronym (`RTI`, `CDT`) names many organisations: with it, only a host
     of another known outlet is reported.
 
@@ -366,7 +391,7 @@ def source_host_mismatch(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pr
     start, end = post.field_span(ctx.source_field)
     if other is not None and other is not profile:
         message = f"source host {host} belongs to {other.name}, but the author is {profile.name}"
-    elif profile.hosts and not _ACRONYM.fullmatch(post.author or ""):
+    elif profile.hosts and not _ACRONYM.fullmatch(post.author or "") and not _national_edition(host, profile.hosts):
         # (RTI is Radio Taiwan International and RTI International at www.rti.org)
         message = f"source host {host} is not a host of {profile.name} ({', '.join(profile.hosts)})"
     else:
