@@ -970,3 +970,47 @@ def test_removing_an_inline_ad_keeps_the_space_it_held() -> None:
     text = post('<p>Prices rose<ins class="adsbygoogle"> </ins>sharply.</p>')
     fixed = apply_edits(text, [e for f in findings("PC301", text) if f.fix for e in f.fix.edits])
     assert "<p>Prices rose sharply.</p>" in fixed
+
+
+# -- PC302: a promo's sentence as a paragraph of its own ------------------------------------
+
+PROMO_SENTENCE = '<p><em>Sign up to our weekly climate newsletter <a href="https://www.example.com/climate/">here</a></em></p>'
+
+
+def test_a_paragraph_that_is_a_newsletter_call_to_action_is_a_promo() -> None:
+    text = post(P1 + PROMO_SENTENCE + P2)
+    [f] = findings(CODES, text)
+    assert (f.code, f.line, f.column) == ("PC302", LINE, col(text, PROMO_SENTENCE))
+    assert "promo-sentences" in f.message and f.fix is not None and f.fix.applicability == "safe"
+    assert fixed(CODES, text) == post(P1 + P2)
+
+
+@pytest.mark.parametrize("body", [
+    # a sentence about newsletters in the article: more than the call to action
+    "<p>Readers who sign up for the newsletter get a free tote bag, the company said.</p>",
+    "<p>Sign up to our newsletter, the minister joked, was the worst advice a press officer ever gave.</p>",
+    # the call to action inside an article's paragraph
+    "<p>The paper has grown its audience steadily. Sign up to our newsletter here. It now has forty "
+    "thousand readers across the country.</p>",
+    # a box with the call and the article's text: not the call's alone
+    "<div><p>Sign up to our newsletter here.</p>" + P2 + "</div>",
+])
+def test_article_sentences_about_newsletters_are_not_promos(body: str) -> None:
+    found = check(CODES, post(P1 + body))
+    if body.startswith("<div>"):
+        assert [c for c, _, _ in found] == ["PC302"]  # the inner paragraph only
+        assert found[0][2] == col(post(P1 + body), "<p>Sign up")
+    else:
+        assert found == []
+
+
+def test_le_mondes_cut_off_notice_is_a_promo() -> None:
+    notice = ('<p class="article__status">Il vous reste 71.52% de cet article à lire. '
+              "La suite est réservée aux abonnés.</p>")
+    assert [c for c, _, _ in check(CODES, post(P1 + notice))] == ["PC302"]
+
+
+@pytest.mark.parametrize("sentence", ["SUBSCRIBE TO CONTINUE READING", "Subscribe to continue reading.",
+                                      "subscribe to continue reading"])
+def test_promo_sentences_are_read_in_any_case(sentence: str) -> None:
+    assert [c for c, _, _ in check(CODES, post(P1 + f"<p>{sentence}</p>"))] == ["PC302"]

@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from postcheck.checks._classwords import ClassWords, token_words
+from postcheck.checks._scan import promo_sentence
 from postcheck.checks._signatures import Signature, SignatureFile, SignatureTable, all_signatures
 from postcheck.checks._units import element_info
 from postcheck.data import load_rule_data
@@ -30,6 +31,8 @@ def _matches(sig: Signature, code: str, html: str) -> bool:
         if table.match(item.tag, item.attrs) is not None:
             return True
         if item.tag == "a" and table.match_link_text("".join(str(t) for t in el.itertext())) is not None:
+            return True
+        if item.tag in ("p", "div", "aside", "section") and promo_sentence(el, table) is not None:
             return True
     return False
 
@@ -59,6 +62,14 @@ EXAMPLES = {"must-match": ["<a>"], "must-not-match": ["<b>"]}
         {"name": "x", "source": "somewhere", "ids": ["ad"], "must-match": [], "must-not-match": ["<b>"]},
         {"name": "x", "source": "somewhere", "ids": ["ad"], **EXAMPLES,
          "unknown": 1},
+        # block texts: a regex, in lower case, holding one of the block keys
+        {"name": "x", "source": "somewhere", "block-texts": ["sign up (to newsletter"],
+         "block-keys": ["newsletter"], **EXAMPLES},
+        {"name": "x", "source": "somewhere", "block-texts": ["Sign up to our newsletter"],
+         "block-keys": ["newsletter"], **EXAMPLES},
+        {"name": "x", "source": "somewhere", "block-texts": ["sign up to our newsletter"], **EXAMPLES},
+        {"name": "x", "source": "somewhere", "block-texts": ["sign up now"], "block-keys": ["newsletter"],
+         **EXAMPLES},
     ],
 )
 def test_invalid_signatures_are_rejected(bad: dict[str, object]) -> None:

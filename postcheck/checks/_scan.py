@@ -21,6 +21,7 @@ from ..data import RuleData
 from ..parse import ParsedPost, element_text, repaired_name
 from ._signatures import EVENT_HANDLERS, URL_JUNK, URL_KEYS, Signature, SignatureTable, tables
 from ._units import (
+    ARTICLE_PARAGRAPH,
     ASCII_SPACE,
     EMPTY_BLOCKS,
     EMPTY_INLINE,
@@ -44,7 +45,7 @@ from ._wording import (
     presents_data,
 )
 
-__all__ = ["scan"]
+__all__ = ["promo_sentence", "scan"]
 
 # Elements PC303/PC304/PC305 look at whatever their attributes.
 _CANDIDATE_TAGS = frozenset({"img", "script", "iframe"})
@@ -215,6 +216,8 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
             if box is not None and box not in matches and _can_submit(box):
                 matches[box] = ("PC302", None, "sign-up form")
                 resort = True
+    if promos is not None and promos.block_texts and _promo_sentences(post, promos, matches, info):
+        resort = True
     if matches:
         group_units(walk, matches, resort, result)
         expand_units(walk, result)
@@ -225,6 +228,52 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
 
 
 _KIND_LIMIT = 200_000
+
+
+# Boxes a promo's sentence stands in on its own ("Sign up to our newsletter here"), shorter
+# than an article's paragraph (_units: longer ones are article text whatever they match).
+_SENTENCE_BLOCKS = ("p", "div", "aside", "section")
+_SENTENCE_CHARS = ARTICLE_PARAGRAPH
+
+
+def _promo_sentences(post: ParsedPost, promos: SignatureTable, matches: dict[etree._Element, Hit],
+                     info: dict[etree._Element, Element]) -> bool:
+    """Match the short paragraphs and boxes whose whole text is a promo's call to action
+    (``block-texts``); only in a post whose text holds a ``block-keys`` word. True if any did."""
+    root = post.tree
+    if root is None:
+        return False
+    if not promos.may_hold_block_texts(post.visible_text):
+        return False
+    found = False
+    for el in root.iter(*_SENTENCE_BLOCKS):
+        if el in matches:
+            continue
+        sig = promo_sentence(el, promos)
+        if sig is not None:
+            matches[el] = ("PC302", sig, sig.name)
+            if el not in info:
+                info[el] = Element(el, el.tag.lower(), {str(k).lower(): str(v) for k, v in el.items()})
+            found = True
+    return found
+
+
+def promo_sentence(el: etree._Element, promos: SignatureTable) -> Signature | None:
+    """The block-text signature the element's whole text matches, if it is short enough."""
+    content = _short_text(el, _SENTENCE_CHARS)
+    return promos.match_block_text(" ".join(content.split()).casefold()) if content else None
+
+
+def _short_text(el: etree._Element, limit: int) -> str | None:
+    """The element's visible text, or None when it is ``limit`` characters or longer."""
+    pieces: list[str] = []
+    size = 0
+    for piece in el.itertext():
+        size += len(piece)
+        if size >= limit:
+            return None
+        pieces.append(str(piece))
+    return "".join(pieces)
 
 
 def _unless_wording(el: etree._Element, name: str, attrs: dict[str, str], hit: Hit,

@@ -16,7 +16,7 @@ every element against every signature in constant time per token.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
@@ -78,12 +78,20 @@ class Signature(DataModel):
                                        description="inside the path of src (and data-src)")
     link_texts: list[str] = Field(default_factory=list, alias="link-texts",
                                   description="the whole text of an <a> (case-folded, spaces collapsed)")
+    block_texts: list[str] = Field(
+        default_factory=list, alias="block-texts",
+        description="regexes the whole text of a short paragraph or box must match (case-folded, "
+                    "spaces collapsed)")
+    block_keys: list[str] = Field(
+        default_factory=list, alias="block-keys",
+        description="words one of which every block text holds (outside optional parts): only posts "
+                    "whose text holds one, in lower case, capitalised or in capitals, are read block by block")
     must_match: list[str] = Field(alias="must-match", min_length=1)
     must_not_match: list[str] = Field(alias="must-not-match", min_length=1)
 
     @field_validator(
         "tags", "ids", "classes", "words", "substrings", "attributes", "hosts", "host_labels",
-        "path_segments", "path_substrings", "link_texts",
+        "path_segments", "path_substrings", "link_texts", "block_keys",
     )
     @classmethod
     def _lower(cls, value: list[str]) -> list[str]:
@@ -102,11 +110,30 @@ class Signature(DataModel):
             raise ValueError(f"substrings shorter than 6 characters match too much: {short}")
         return value
 
+    @field_validator("block_texts")
+    @classmethod
+    def _sentences(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"block text {pattern!r}: {exc}") from None
+            if pattern != pattern.casefold():
+                raise ValueError(f"block text {pattern!r}: write it in lower case (texts are case-folded)")
+        return value
+
+    @model_validator(mode="after")
+    def _keyed(self) -> Signature:
+        unkeyed = [p for p in self.block_texts if not any(key in p for key in self.block_keys)]
+        if unkeyed:
+            raise ValueError(f"block texts without one of the block-keys {self.block_keys}: {unkeyed}")
+        return self
+
     @model_validator(mode="after")
     def _has_condition(self) -> Signature:
         if not (self.ids or self.classes or self.words or self.substrings or self.attributes
                 or self.attribute_values or self.hosts or self.host_labels or self.path_segments
-                or self.path_substrings or self.link_texts):
+                or self.path_substrings or self.link_texts or self.block_texts):
             raise ValueError(f"signature {self.name!r} has no condition")
         return self
 
@@ -217,6 +244,8 @@ class SignatureTable:
     tags: dict[int, frozenset[str]] = field(default_factory=dict)  # id(sig) -> allowed tags
     value_names: set[str] = field(default_factory=set)
     link_texts: dict[str, Signature] = field(default_factory=dict)
+    block_texts: list[tuple[re.Pattern[str], Signature]] = field(default_factory=list)
+    block_keys: set[str] = field(default_factory=set)  # what a post's text must hold for any to match
     token_words: TokenWords = field(default_factory=TokenWords)  # how class/id tokens hold words
     _names: dict[str, Signature | None] = field(default_factory=dict, repr=False)
     _tokens: dict[tuple[str, str, str], Signature | None] = field(default_factory=dict, repr=False)
@@ -224,6 +253,7 @@ class SignatureTable:
     _anchors: frozenset[str] | None = field(default=None, repr=False)  # None: no pre-filter
     _url_conditions: bool = field(default=False, repr=False)
     _compiled: bool = field(default=False, repr=False)
+    _block_key_search: Callable[[str], re.Match[str] | None] | None = field(default=None, repr=False)
 
     def add(self, sig: Signature) -> None:
         self._compiled = False
@@ -250,6 +280,11 @@ class SignatureTable:
         self.path_substrings.extend((s, sig) for s in sig.path_substrings)
         for t in sig.link_texts:
             self.link_texts.setdefault(" ".join(t.split()), sig)
+        for pattern in sig.block_texts:
+            self.block_texts.append((re.compile(pattern), sig))
+        if sig.block_texts:
+            self.block_keys.update(sig.block_keys)
+            self._block_key_search = None
 
     def _compile(self) -> None:
         self._names.clear()
@@ -344,6 +379,22 @@ class SignatureTable:
         if not self.link_texts or len(text) > 80:
             return None
         return self._allowed(self.link_texts.get(" ".join(text.split()).casefold()), "a")
+
+    def may_hold_block_texts(self, text: str) -> bool:
+        """Does ``text`` hold a block key (lower case, capitalised or in capitals)? One
+        search without IGNORECASE: with it, an alternation of words is several times slower."""
+        if self._block_key_search is None:
+            variants = {v for key in self.block_keys for v in (key, key[:1].upper() + key[1:], key.upper())}
+            self._block_key_search = re.compile("|".join(map(re.escape, sorted(variants)))).search
+        return self._block_key_search(text) is not None
+
+    def match_block_text(self, text: str) -> Signature | None:
+        """The signature whose block-text pattern the whole ``text`` matches (case-folded,
+        spaces collapsed)."""
+        for pattern, sig in self.block_texts:
+            if pattern.fullmatch(text):
+                return sig
+        return None
 
     def attribute_name(self, name: str) -> Signature | None:
         """The signature whose attribute-name pattern ``name`` matches (any tag), memoised."""

@@ -19,7 +19,8 @@ from ..parse import MEDIA_TAGS, ParsedPost, attribute_spans, element_text, repai
 from ._signatures import Signature
 
 __all__ = [
-    "ASCII_SPACE", "EMPTY_BLOCKS", "EMPTY_INLINE", "INLINE_PARENTS", "STRUCTURAL", "Element", "Scan", "Unit", "Walk",
+    "ARTICLE_PARAGRAPH", "ASCII_SPACE", "EMPTY_BLOCKS", "EMPTY_INLINE", "INLINE_PARENTS", "STRUCTURAL", "Element",
+    "Scan", "Unit", "Walk",
     "element_info", "expand_units", "find_empty_roots", "group_units",
 ]
 
@@ -44,7 +45,7 @@ INLINE_PARENTS = _INLINE_CONTAINERS | {"a"}
 _MATTERING = frozenset({"id", "name", "itemprop", "itemscope", "itemtype", "role", "aria-label", "title"})
 # Text past these sizes means an element holds article content, not just an ad label
 # or a promo's call to action.
-_ARTICLE_PARAGRAPH = 120
+ARTICLE_PARAGRAPH = 120
 _ARTICLE_TEXT = 400
 
 
@@ -245,7 +246,7 @@ def _article_text(el: etree._Element, matches: dict[etree._Element, Any],
         return known
     memo[el] = False  # (a cycle cannot happen in a tree; this only marks the visit)
     if isinstance(el.tag, str) and el.tag.lower() == "p" and \
-            len(element_text(el).strip()) >= _ARTICLE_PARAGRAPH:
+            len(element_text(el).strip()) >= ARTICLE_PARAGRAPH:
         memo[el] = True  # a paragraph of article length is article text, whatever its class
         return True
     total = 0
@@ -259,7 +260,7 @@ def _article_text(el: etree._Element, matches: dict[etree._Element, Any],
         if not isinstance(node.tag, str) or node.tag.lower() in _INVISIBLE:
             continue
         text = element_text(node) if node.tag.lower() == "p" else None
-        if text is not None and len(text.strip()) >= _ARTICLE_PARAGRAPH:
+        if text is not None and len(text.strip()) >= ARTICLE_PARAGRAPH:
             memo[el] = True
             return True
         if node in matches:

@@ -147,9 +147,13 @@ def paywall_promo(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     ## What it does
     Matches the promo signatures in `rules/markup/paywall.toml` — promo links to
     subscription and donation hosts or paths, paywall images, sign-up boxes
-    (`o-self-promo`, newsletter boxes) — and sign-up forms (a form or box around an
-    e-mail input). Only markup is matched: article text that talks about
-    subscriptions is not a finding, nor are links to one article (a newsletter's post
+    (`o-self-promo`, newsletter boxes) — sign-up forms (a form or box around an
+    e-mail input), and short paragraphs or boxes whose whole text is a site's call to
+    action ("Sign up to our weekly newsletter here", Le Monde's "La suite est réservée
+    aux abonnés."; `block-texts` patterns, read only in posts whose text holds the
+    start of one). Article text that talks about subscriptions is not a finding (a
+    sentence must be the whole paragraph, under 120 characters), nor are links to one
+    article (a newsletter's post
     cited in a sentence), links to another site than the post's source (documentation
     on subscriptions, a charity's donate page) unless to a sign-up form, links within
     the page, heading anchors (any id on a heading or right inside one), and charts
