@@ -7,7 +7,9 @@ field path, a message and context data).
 from __future__ import annotations
 
 import enum
+import re
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -160,10 +162,21 @@ class Finding(BaseModel):
         }
 
 
+# RSS's pubDate (RFC 822/2822), which RSS-to-blog bots copy as it is and Jekyll (Ruby's
+# Time.parse) and Hugo read: "Thu, 30 May 2024 10:00:00 +0000"
+_RFC2822 = re.compile(r"(?:[A-Z][a-z]{2}, )?\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d(?::\d\d)? (?:[+-]\d{4}|[A-Z]{1,3})")
+
+
 def _jekyll_datetime(value: Any) -> Any:
-    """Accept Jekyll's ``2021-09-04 10:00:00 +0800`` besides ISO 8601 / RFC 3339."""
+    """Accept Jekyll's ``2021-09-04 10:00:00 +0800`` and RSS's ``Thu, 30 May 2024 10:00:00
+    +0000`` besides ISO 8601 / RFC 3339."""
     if isinstance(value, str):
         text = value.strip()
+        if _RFC2822.fullmatch(text):
+            try:
+                return parsedate_to_datetime(text)  # naive for "-0000" (zone unknown), as RFC 2822 says
+            except (ValueError, TypeError, IndexError):
+                return value
         # "YYYY-MM-DD HH:MM[:SS[.f]] +HHMM" / "+HH:MM": drop the space before the offset
         # and add the colon pydantic expects.
         if len(text) > 19 and text[-6] == " " and text[-5] in "+-" and text[-4:].isdigit():
@@ -179,6 +192,28 @@ def _jekyll_datetime(value: Any) -> Any:
 PostDate = Annotated[datetime, BeforeValidator(_jekyll_datetime)]
 
 
+def _scalar_text(value: Any) -> Any:
+    """YAML reads an unquoted ``title: 2023`` or a tag ``1.5`` as a number; Jekyll and Hugo
+    show it as the text it is."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _terms(value: Any) -> Any:
+    """Tags or categories: Jekyll reads ``categories: jekyll update`` (the default post's)
+    as the space-separated list it is; numbers among them (``[G7, 2024]``) are text."""
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list):
+        return [_scalar_text(v) for v in value]
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_scalar_text)]
+Terms = Annotated[list[str], BeforeValidator(_terms)]
+
+
 class Post(BaseModel):
     """The default schema of a scraped post's front matter (SPEC §2).
 
@@ -187,12 +222,12 @@ class Post(BaseModel):
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
-    title: str
+    title: Text
     date: PostDate
     author: str | None = None
     source: str | None = Field(default=None, alias="from")
-    tags: list[str] | None = None
-    categories: list[str] | None = None
+    tags: Terms | None = None
+    categories: Terms | None = None
     layout: str | None = None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.helpers import check, findings
 
 BODY = "<div><p>" + "This sentence is real article text, long enough to count. " * 2 + "</p></div>\n"
@@ -124,6 +126,31 @@ def test_pc004_accepts_the_date_forms_of_the_spec() -> None:
     for date in ("2021-09-04T03:38:12.531Z", "2021-09-04 10:00:00 +0800", "2021-09-04",
                  "'2021-09-04T10:00:00+08:00'"):
         assert check("PC004", post(f"title: A\ndate: {date}\n")) == [], date
+
+
+def test_pc004_accepts_rss_pub_dates() -> None:
+    # RSS's pubDate as bots copy it: Jekyll and Hugo read it
+    for date in ("Thu, 30 May 2024 10:00:00 +0000", "30 May 2024 10:00 +0200", "Thu, 30 May 2024 10:00:00 GMT"):
+        assert check("PC004", post(f"title: A\ndate: {date}\n")) == [], date
+    assert check("PC004", post("title: A\ndate: Thu, 31 Feb 2024 10:00:00 +0000\n")) == [("PC004", 3, 7)]
+
+
+@pytest.mark.parametrize("fields", [
+    "title: 2023\ndate: 2024-01-01\n",  # YAML reads an unquoted year as a number
+    "title: A\ndate: 2024-01-01\ntags: [year-in-review, 2023]\n",
+    "title: A\ndate: 2024-01-01\ncategories: jekyll update\n",  # Jekyll's own default post
+])
+def test_pc004_reads_titles_and_terms_as_jekyll_does(fields: str) -> None:
+    assert check("PC004", post(fields)) == []
+
+
+def test_pc004_terms_as_jekyll_splits_them() -> None:
+    from postcheck.model import Post
+
+    meta = Post.model_validate({"title": 1984, "date": "2024-01-01", "categories": "jekyll update", "tags": [2.5]})
+    assert (meta.title, meta.categories, meta.tags) == ("1984", ["jekyll", "update"], ["2.5"])
+    # a mapping or a boolean is still no text
+    assert check("PC004", post("title: true\ndate: 2024-01-01\n")) == [("PC004", 2, 8)]
 
 
 # -- PC005 unknown-field ----------------------------------------------------------------

@@ -134,6 +134,10 @@ def schema_violation(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Proble
     Validates the front matter with the pydantic schema (the default `Post`, or the
     model named by the `schema` setting) and reports one finding per validation
     error, at the line of the offending key, with `field` set to the error's path.
+    The default schema reads values as Jekyll and Hugo do: a `date` in ISO 8601 / RFC
+    3339, Jekyll's `2021-09-04 10:00:00 +0800`, RSS's `Thu, 30 May 2024 10:00:00
+    +0000` or a bare date; a number where text belongs (`title: 2023`, a tag `2024`)
+    as its text; `categories: jekyll update` as two categories.
 
     ## Why is this bad?
     A missing title or an impossible date (`2021-02-30`) breaks feeds, sorting and
