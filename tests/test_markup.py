@@ -580,6 +580,13 @@ def test_fixes_built_without_validation_equal_validated_ones() -> None:
     # an anchor its author named (Gutenberg's "HTML anchor"): ads and promos are not headings
     '<h2 class="wp-block-heading" id="advertising">Where the money comes from</h2>',
     '<h2 id="newsletter-signup">Read on</h2>',
+    # Medium's export names each paragraph and figure with a random hex id, repeated in name
+    '<p name="ad08" id="ad08" class="graf graf--p">Ship small. Ship often.</p>',
+    '<figure name="ad37" id="ad37" class="graf graf--figure"><img class="graf-image" src="https://cdn.example.com/1.png">'
+    '</figure>',
+    # kramdown's table of contents: each entry's id repeats the heading it links to
+    '<ul id="markdown-toc"><li><a href="#subscription-pricing" id="markdown-toc-subscription-pricing">'
+    'Subscription pricing</a></li></ul>',
 ])
 def test_a_heading_anchor_is_not_an_ad_or_promo(heading: str) -> None:
     assert check(CODES, post(f"<p>Text before the heading.</p>{heading}<p>More text.</p>")) == []
@@ -589,6 +596,7 @@ def test_a_heading_anchor_is_not_an_ad_or_promo(heading: str) -> None:
     # the section a heading opens, named otherwise than the heading
     '<section id="newsletter-signup"><h2>Read on</h2><p>Get the briefing.</p></section>',
     '<h2 class="ad-label" id="ads-by-partner">Ads by partner</h2>',  # the class still tells
+    '<div id="ad08"></div>',  # an ad slot's id, with no name repeating it
 ])
 def test_other_heading_ids_still_count(heading: str) -> None:
     assert [c for c, _, _ in check(CODES, post(f"<p>Text.</p>{heading}<p>More text.</p>"))] in (["PC301"], ["PC302"])

@@ -12,6 +12,7 @@ elements a rule may report, and everything else is decided from memoised lookups
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from typing import Any, NamedTuple
 
@@ -287,9 +288,14 @@ def _unless_wording(el: etree._Element, name: str, attrs: dict[str, str], hit: H
         # <h2 id="what-advertising-still-does-well">, on the heading, on an anchor inside
         # it or on its section) or a footnote's (fn:paywall) is article wording.
         h = _hit_without(name, attrs, tbl, ("id",))
+    if h is not None and ident and attrs.get("name") == ident and _GRAF_ID.fullmatch(ident):
+        # Medium names each paragraph and figure of an export with a random hex id, repeated
+        # in name (<p name="ad08" id="ad08" class="graf">): "ad" + digits by chance
+        h = _hit_without(name, attrs, tbl, ("id", "name"))
     if h is not None and name == "a" and attrs.get("href", "").lstrip().startswith("#"):
-        # a link within the page (a table of contents) goes nowhere to sign up
-        h = _hit_without(name, attrs, tbl, _URL_ATTRIBUTE_SET)
+        # a link within the page (a table of contents) goes nowhere to sign up, and its id
+        # repeats the place it links to (kramdown's <a href="#pricing" id="markdown-toc-pricing">)
+        h = _hit_without(name, attrs, tbl, _IN_PAGE_LINK_IGNORED)
     if h is not None and h[0] == "PC301" and h[2] in WORD_SIGNATURES and editorial(el, name, tbl):
         # an ad word alone is weak evidence: an element that holds what readers read
         # (a labelled span, list items, a described picture, a chart, a non-ad frame)
@@ -314,6 +320,10 @@ def _unless_wording(el: etree._Element, name: str, attrs: dict[str, str], hit: H
         # (a charity the article asks readers to support): only class or id can tell.
         h = _hit_without(name, attrs, tbl, _URL_ATTRIBUTE_SET)
     return h
+
+
+_GRAF_ID = re.compile(r"[0-9a-f]{4}")
+_IN_PAGE_LINK_IGNORED = _URL_ATTRIBUTE_SET | {"id", "name"}
 
 
 def _hit_without(name: str, attrs: dict[str, str], tbl: dict[str, SignatureTable],
