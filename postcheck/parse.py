@@ -425,14 +425,17 @@ def _read_scaffold(text: str, body_start: int) -> Scaffold:
         line_end = nl.start() if nl else len(text)
         line = text[line_start:line_end].rstrip(" \t")
         sep = line.rfind("](")
-        if sep > 0 and line.endswith(")"):
+        after = nl.end() if nl else len(text)
+        u = _UNDERLINE.match(text, after)
+        # The scraper's link line comes after its timestamp comment or over its underline;
+        # without either, a first line that is a link is the post's own (a link blog's)
+        if sep > 0 and line.endswith(")") and (u or timestamp_span is not None):
             link_text = line[1:sep]
             link_url = line[sep + 2 : -1].strip()
             link_text_span = (line_start + 1, line_start + sep)
             url_start = line_start + sep + 2
             link_url_span = (url_start, url_start + len(line[sep + 2 : -1]))
-            pos = nl.end() if nl else len(text)
-            u = _UNDERLINE.match(text, pos)
+            pos = after
             if u:
                 underline_span = (u.start(), u.end())
                 pos = u.end()

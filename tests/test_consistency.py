@@ -292,6 +292,24 @@ def test_title_truncated_against_link_line() -> None:
     assert finding.message.startswith("title is truncated")
 
 
+LINK_BLOG = ("[The New York Times sues OpenAI over its articles](https://www.nytimes.com/2023/12/27/a.html)\n\n"
+             "<p>Five months on, the case is still in discovery.</p>\n")
+
+
+def test_a_first_line_that_is_a_link_is_the_posts_own_without_the_scrapers_marks() -> None:
+    # a link blog (Daring Fireball style) opens with the link it discusses: no timestamp
+    # comment before it, no underline under it
+    text = post('title: "Five months of NYT v. OpenAI"', body=LINK_BLOG)
+    assert check(["PC405", "PC205"], text) == []
+    # with the scraper's underline, or after its comment, the line is its link line
+    underlined = LINK_BLOG.replace(")\n\n", ")\n------\n\n", 1)
+    assert [c for c, _, _ in check(["PC405", "PC205"], post('title: "Five months of NYT v. OpenAI"',
+                                                          body=underlined))] == ["PC405", "PC205"]
+    commented = "<!--1630739820000-->\n" + LINK_BLOG
+    assert [c for c, _, _ in check(["PC405", "PC205"], post('title: "Five months of NYT v. OpenAI"',
+                                                          body=commented))] == ["PC405", "PC205"]
+
+
 def test_link_line_truncated() -> None:
     text = post('title: "Asian governments are needlessly hampering vaccination drives"',
                 link="Asian governments are needlessly…")
