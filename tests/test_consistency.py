@@ -111,6 +111,16 @@ def test_french_no_break_spaces_are_typography(title: str) -> None:
     assert check("PC402", post(f'title: "{title}"')) == []
 
 
+@pytest.mark.parametrize("title", [
+    "Sněmovna schválila zákon o\xa0dani z\xa0nemovitostí",  # Czech: after one-letter prepositions
+    "Rząd w\xa0Polsce i\xa0związki partnerskie",  # Polish (WordPress's Sierotki plugin)
+    "Путин на\xa0саммите\xa0— о\xa0переговорах",  # Russian: short prepositions, before a dash
+    "Marathon record cut by 5\xa0km split",  # a number and its unit
+])
+def test_no_break_spaces_of_other_typographies(title: str) -> None:
+    assert check("PC402", post(f'title: "{title}"')) == []
+
+
 def test_other_no_break_spaces_are_still_reported() -> None:
     assert check("PC402", post('title: "Taxe sur le\xa0numérique"')) == [("PC402", 2, 20)]
     assert check("PC402", post('title: "Taxe\xa0\xa0: pourquoi"')) == [("PC402", 2, 13)]

@@ -26,16 +26,29 @@ _MAYBE_STRAY_SPACE = re.compile(
 
 
 def _typographic_no_break(title: str, at: int, run: str) -> bool:
-    """One no-break space where French (and Swiss, Belgian, Canadian) typography puts it:
-    before ``: ; ! ? » %``, after ``«``, or between groups of digits (``10 000``)."""
+    """One no-break space where typography puts it: French (and Swiss, Belgian, Canadian)
+    before ``: ; ! ? » %`` and after ``«``; between groups of digits (``10 000``) or a
+    number and its unit (``5 km``); Czech, Slovak and Polish after a one-letter word, and
+    Russian after a word of one or two letters (``o dani``, ``w Polsce``, ``на саммите``:
+    CMSs and typographers keep it from ending a line), and before a dash."""
     if run not in ("\xa0", "\u202f"):
         return False
     before = title[at - 1] if at > 0 else ""
     after = title[at + 1] if at + 1 < len(title) else ""
-    return after in _SPACED_BEFORE or before == "«" or (before.isdigit() and after.isdigit())
+    if after in _SPACED_BEFORE or before == "«" or (before.isdigit() and (after.isdigit() or after.isalpha())):
+        return True
+    if after in "–—":
+        return True
+    word = _LAST_WORD.search(title, 0, at)
+    if word is None:
+        return False
+    letters = word.group()
+    cyrillic = all("\u0400" <= ch <= "\u04ff" for ch in letters)
+    return len(letters) == 1 and (cyrillic or letters < "\u0250") or len(letters) == 2 and cyrillic
 
 
 _SPACED_BEFORE = frozenset(":;!?»%")
+_LAST_WORD = re.compile(r"(?<![^\W\d_])[^\W\d_]+\Z")  # a whole word of letters ending the text
 
 
 def whitespace_problems(title: str) -> tuple[list[tuple[int, int, str]], list[str]]:
