@@ -360,6 +360,23 @@ def test_curly_and_straight_quotes_are_not_a_mismatch() -> None:
     assert check("PC405", post('title: "Don\'t call it a \\"comeback\\""', body=body)) == []
 
 
+@pytest.mark.parametrize(("title", "heading"), [
+    ("The Long Way Home: A Family's Journey", "<h1>The Long Way Home:<br>A Family's Journey</h1>"),  # a line break
+    ("Verkehrswende", "<h1>Verkehrs&shy;wende</h1>"),  # hyphenation hints
+    # a kicker (Dachzeile) over the headline, each in an element of its own
+    ("Warum die Bahn so unpünktlich ist",
+     '<h1><span class="kicker">Verkehrswende</span> <span>Warum die Bahn so unpünktlich ist</span></h1>'),
+])
+def test_the_same_headline_laid_out_otherwise_is_no_mismatch(title: str, heading: str) -> None:
+    assert check("PC405", post(f'title: "{title}"', body=f"\n{heading}<p>Text of the article.</p>\n")) == []
+
+
+def test_a_kicker_over_another_headline_is_still_a_mismatch() -> None:
+    heading = '<h1><span class="kicker">Verkehrswende</span> <span>Wie die Bahn pünktlich wird</span></h1>'
+    text = post('title: "Warum die Bahn so unpünktlich ist"', body=f"\n{heading}<p>Text.</p>\n")
+    assert [c for c, _, _ in check("PC405", text)] == ["PC405"]
+
+
 def test_a_section_heading_opening_the_body_is_not_the_title() -> None:
     body = "\n<h2>At a glance</h2><ul><li>Researchers found traces of the virus.</li></ul>\n"
     assert check("PC405", post('title: "Bird flu found in milk samples"', body=body)) == []
