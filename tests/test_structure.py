@@ -206,6 +206,20 @@ def test_pc006_media_is_content() -> None:
     assert check("PC006", post(body='<div><img src="https://example.com/a.jpg"></div>\n')) == []
 
 
+@pytest.mark.parametrize("body", [
+    "![Sunset over the Bosphorus](/img/sunset.jpg)\n",  # a photo post in Markdown
+    "![](/img/sunset.jpg)\n",
+    "{{< youtube dQw4w9WgXcQ >}}\n",  # a Hugo shortcode
+])
+def test_pc006_pc007_media_written_in_markdown_is_content(body: str) -> None:
+    assert check(["PC006", "PC007"], post(body=body)) == []
+
+
+def test_pc007_markdown_media_in_a_code_fence_is_text() -> None:
+    body = "```\n![x](y.png)\n```\n"
+    assert [c for c, _, _ in check(["PC006", "PC007"], post(body=body))] == ["PC007"]
+
+
 def test_pc006_empty_body() -> None:
     assert check("PC006", post(body="")) == [("PC006", 4, 4)]  # the end of the closing fence
 

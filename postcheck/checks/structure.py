@@ -7,7 +7,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from lxml import etree
 from pydantic import Field
 
 from ..model import Edit, Fix, Problem
@@ -250,10 +249,28 @@ def unknown_field(post: ParsedPost, ctx: RuleContext[UnknownFieldOptions]) -> It
         yield Problem(start, end, f"unknown front-matter key {key!r}{hint}", field=key)
 
 
-def _has_media(root: etree._Element | None) -> bool:
-    if root is None:
-        return False
-    return next(root.iter(*MEDIA_TAGS), None) is not None
+def _has_media(post: ParsedPost) -> bool:
+    """An image, a video, an embed: in the HTML, or written in Markdown (``![alt](url)``)
+    or as a Hugo shortcode (``{{< youtube id >}}``) in a post's own source."""
+    root = post.tree
+    if root is not None and next(root.iter(*MEDIA_TAGS), None) is not None:
+        return True
+    text = post.text
+    fences = post.code_fences
+    for looked_at, m in enumerate(_MEDIA_START.finditer(text, post.html_start)):
+        if looked_at >= _MEDIA_CANDIDATES:
+            break  # (each candidate is read a bounded length: hostile text costs no more)
+        if _MARKDOWN_MEDIA.match(text, m.start()) and not any(a <= m.start() < b for a, b in fences):
+            return True
+    return False
+
+
+_MEDIA_START = re.compile(r"!\[|\{\{[<%]")
+_MARKDOWN_MEDIA = re.compile(
+    r"!\[[^\]\n]{0,500}\]\([ \t]*\S|\{\{[<%][ \t]*(?:youtube|vimeo|figure|tweet|x|instagram|gist|video|audio|img"
+    r"|image)\b"
+)
+_MEDIA_CANDIDATES = 200
 
 
 class ThinBodyOptions(RuleOptions):
@@ -283,7 +300,8 @@ def empty_body(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     ## What it does
     Reports posts whose body, once markup, comments and the scraper's scaffolding
     (timestamp comment, link line, underline) are removed, holds no text and no
-    image, video, audio or embed.
+    image, video, audio or embed (an HTML element, or in a post's own source a
+    Markdown image `![alt](url)` or a Hugo media shortcode such as `{{< youtube … >}}`).
 
     ## Why is this bad?
     An empty post is a failed scrape: the extractor missed the article (paywall,
@@ -308,7 +326,7 @@ def empty_body(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     """
     if post.front_matter_ok is False and not post.fields and any(i.code == "PC003" for i in post.issues):
         return
-    if post.visible_chars(1) == 0 and not _has_media(post.tree) and not _content_dropped(post):
+    if post.visible_chars(1) == 0 and not _has_media(post) and not _content_dropped(post):
         start, end = _body_span(post)
         yield Problem(start, end, "body has no visible text and no media")
 
@@ -320,7 +338,7 @@ def thin_body(post: ParsedPost, ctx: RuleContext[ThinBodyOptions]) -> Iterator[P
     ## What it does
     Counts the non-whitespace characters of the visible text (markup, comments and
     the scraper's scaffolding removed) and reports bodies shorter than `min-chars`
-    that are not empty (empty ones are PC006) and carry no media.
+    that are not empty (empty ones are PC006) and carry no media (as PC006 counts it).
 
     ## Why is this bad?
     A two-line body is usually a teaser, a paywall stub or a failed extraction.
@@ -340,7 +358,7 @@ def thin_body(post: ParsedPost, ctx: RuleContext[ThinBodyOptions]) -> Iterator[P
     No fix.
     """
     length = post.visible_chars(ctx.options.min_chars)
-    if 0 < length < ctx.options.min_chars and not _has_media(post.tree) and not _content_dropped(post):
+    if 0 < length < ctx.options.min_chars and not _has_media(post) and not _content_dropped(post):
         start, end = _body_span(post)
         yield Problem(start, end, f"body has only {length} visible characters (min-chars is "
                       f"{ctx.options.min_chars})")
