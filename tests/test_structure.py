@@ -188,6 +188,12 @@ def test_pc005_jekyll_and_hugo_page_variables_are_known() -> None:
     assert "did you mean 'permalink'?" in f.message
 
 
+def test_pc005_what_rss_bots_copy_from_the_feed_item_is_known() -> None:
+    text = post(FM + "link: https://example.com/a\nguid: https://example.com/?p=12\nfeed: https://example.com/feed\n"
+                "original_url: https://example.com/a\ncanonical_url: https://example.com/a\n")
+    assert check("PC005", text) == []
+
+
 def test_pc005_toml_table_is_reported_at_its_header() -> None:
     text = '+++\ntitle = "T"\ndate = 2021-01-05T10:00:00Z\n\n[extras]\n  x = 1\n+++\n<p>Body text.</p>\n'
     assert check("PC005", text) == [("PC005", 5, 2)]

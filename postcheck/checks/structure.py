@@ -193,6 +193,8 @@ GENERATOR_KEYS = (
     "aliases", "audio", "build", "cascade", "draft", "expiryDate", "headless", "images", "isCJKLanguage",
     "keywords", "lastmod", "linkTitle", "markup", "menu", "menus", "outputs", "params", "publishDate",
     "resources", "series", "slug", "summary", "translationKey", "type", "url", "videos", "weight",
+    # jekyll-seo-tag's, and what RSS-to-blog bots copy from the feed item beside the source URL
+    "canonical_url", "link", "guid", "feed", "original_url",
 )
 
 
@@ -208,7 +210,8 @@ def unknown_field(post: ParsedPost, ctx: RuleContext[UnknownFieldOptions]) -> It
     Reports top-level keys that are not fields of the post schema and suggests the
     closest declared key (a typo such as `tittle` or `categroies`). The page variables
     Jekyll and Hugo define (`permalink`, `published`, `excerpt`, `draft`, `lastmod`,
-    `slug`, `params`, …) are known too.
+    `slug`, `params`, …) are known too, as are the feed item's `link`, `guid`, `feed`
+    and `original_url` that RSS-to-blog bots copy.
 
     ## Why is this bad?
     A misspelt key is silently ignored by the site generator: the post loses its
@@ -225,7 +228,8 @@ def unknown_field(post: ParsedPost, ctx: RuleContext[UnknownFieldOptions]) -> It
     ```
 
     ## Options
-    - `allow` (list of keys, default: Jekyll's and Hugo's page variables): keys that
+    - `allow` (list of keys, default: Jekyll's and Hugo's page variables, and the
+      feed item's `link`, `guid`, `feed`, `original_url` that RSS bots copy): keys that
       are not unknown although the schema does not declare them; `allow = []` reports
       every undeclared key. Declare typed fields in your own schema
       (`schema = "pkg.mod:Model"`).
