@@ -459,6 +459,12 @@ def test_pc205_percent_encoding_host_case_port_and_slash_do_not_count() -> None:
     assert check("PC205", post("https://a.example/%e4%b8%ad", link="https://a.example/%E4%B8%AD")) == []
 
 
+def test_pc205_entities_in_the_link_lines_url_are_read_as_markdown_reads_them() -> None:
+    src = "https://a.example/a?id=4&lang=en"
+    assert check("PC205", post(src, link="https://a.example/a?id=4&amp;lang=en")) == []
+    assert len(check("PC205", post(src, link="https://a.example/a?id=5&amp;lang=en"))) == 1
+
+
 def test_pc205_different_article_fires_at_the_link_url() -> None:
     text = post("https://a.example/story-1", link="https://a.example/story-2")
     assert check("PC205", text) == [("PC205", 7, 11)]
