@@ -310,6 +310,15 @@ def test_unclosed_everything() -> None:
 
 
 @pytest.mark.parametrize("body", [
+    '<time datetime="2021-01-05T10:00:00+08:00"></time>' * 50_000,  # each time read once, not per time
+    "<p>" + 'On <time datetime="2021-01-05T10:00:00+08:00">5 Jan</time> ' * 20_000 + "</p>",
+    "<div>" * 200 + "<p></p>" * 5_000 + '<time datetime="2021-01-05T10:00:00+08:00"></time>',
+])
+def test_many_time_elements(body: str) -> None:
+    run_all(post(body=body))
+
+
+@pytest.mark.parametrize("body", [
     "<!-- postcheck: disable x " * 40_000,
     "<!-- postcheck: disable x " * 40_000 + "-->",
     ("<!-- postcheck: disable PC007 -->" + "<!-- postcheck: enable -->") * 20_000,

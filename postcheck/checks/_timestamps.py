@@ -9,6 +9,8 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+from lxml import etree
+
 from ..parse import ParsedPost, element_text
 from ._calendar import epoch, time_instant
 
@@ -53,42 +55,29 @@ _PUBLISHED_HINT = re.compile(
     re.IGNORECASE)
 
 
-def _in_running_text(element: Any) -> bool:
+def _in_running_text(element: Any, sentence_chars: dict[Any, int]) -> bool:
     """A `<time>` in a sentence of a plain paragraph marks an event ("kick-off at
     <time>18.30</time>", a correction's date), not the publication: a byline paragraph
-    has a class or an id or only a few words."""
+    has a class or an id or only a few words. (``sentence_chars`` keeps each paragraph's
+    count: a paragraph of many times is read once.)"""
     for ancestor in element.iterancestors():
         if ancestor.tag == "p":
             if ancestor.get("class") is not None or ancestor.get("id") is not None:
                 return False
             # words around the time make a sentence; "Posted <time>" or a lone time do not
-            around = element_text(ancestor)
-            own = element_text(element)
-            return len("".join(around.split())) - len("".join(own.split())) >= _SENTENCE_CHARS
+            around = sentence_chars.get(ancestor)
+            if around is None:
+                around = sentence_chars[ancestor] = len("".join(element_text(ancestor).split()))
+            return around - len("".join(element_text(element).split())) >= _SENTENCE_CHARS
     return False
 
 
 _SENTENCE_CHARS = 20
 _TEXT_BLOCKS = frozenset({"p", "li", "dd", "td", "blockquote", "pre"})
-
-
-def _after_the_text(element: Any, root: Any) -> bool:
-    """Does a paragraph of the article's text come before the time? A time that says
-    nothing of what it is stands for the publication only where a dateline does, ahead
-    of the text: after it, it is as often an event's ("When: 13 June, 19:00")."""
-    ancestors = set(element.iterancestors())
-    looked_at = 0
-    for node in root.iter():
-        if node is element:
-            return False
-        if node.tag in _TEXT_BLOCKS and node not in ancestors:
-            looked_at += 1
-            if looked_at > _MAX_BLOCKS or _has_chars(node, _SENTENCE_CHARS):
-                return True  # (past the limit: a time that far down is no dateline)
-    return False
-
-
-_MAX_BLOCKS = 200
+# Text blocks read for the article's first paragraph: a time after this many is no dateline.
+_MAX_BLOCKS = 50
+# Publication-time candidates past which a body is a listing of stories, not one story.
+_MAX_TIMES = 20
 
 
 def _has_chars(node: Any, wanted: int) -> bool:
@@ -116,21 +105,31 @@ def embedded_time(post: ParsedPost, tolerance: timedelta) -> tuple[datetime, tup
     if root is None:
         return None
     found: list[tuple[datetime, Any]] = []
-    for element in root.iter("time"):
+    # One walk in document order. A time that says nothing of what it is stands for the
+    # publication only where a dateline does, ahead of the article's text: once a
+    # paragraph of text has ended, a time is as often an event's ("When: 13 June, 19:00").
+    after_text = False
+    blocks = 0
+    sentence_chars: dict[Any, int] = {}
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        tag = element.tag
+        if event == "end":
+            if not after_text and tag in _TEXT_BLOCKS:
+                blocks += 1
+                after_text = blocks > _MAX_BLOCKS or _has_chars(element, _SENTENCE_CHARS)
+            continue
+        if tag != "time":
+            continue
         value = element.get("datetime")
-        if not value or _in_quote(element):
+        instant = time_instant(value) if value else None
+        if instant is None or _in_quote(element):
             continue
         published = _says_published(element)
-        if published is False or published is None and (
-                _in_running_text(element) or _after_the_text(element, root)):
+        if published is False or published is None and (after_text or _in_running_text(element, sentence_chars)):
             continue
-        instant = time_instant(value)
-        if instant is not None:
-            found.append((instant, element))
+        found.append((instant, element))
+        if len(found) > _MAX_TIMES or abs(instant - found[0][0]) > tolerance:
+            return None  # several times (related stories, updates): the post's own is unknown
     if not found:
         return None
-    first = found[0][0]
-    # Several different times (related stories, updates) leave the post's own one unknown.
-    if any(abs(other - first) > tolerance for other, _ in found[1:]):
-        return None
-    return first, post.start_tag_span(found[0][1]), "<time datetime>"
+    return found[0][0], post.start_tag_span(found[0][1]), "<time datetime>"
