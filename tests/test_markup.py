@@ -1022,3 +1022,11 @@ def test_le_mondes_cut_off_notice_is_a_promo() -> None:
                                       "subscribe to continue reading"])
 def test_promo_sentences_are_read_in_any_case(sentence: str) -> None:
     assert [c for c, _, _ in check(CODES, post(P1 + f"<p>{sentence}</p>"))] == ["PC302"]
+
+
+def test_a_removal_after_the_timestamp_comment_on_its_line_keeps_the_line_break() -> None:
+    head = '---\ntitle: "Hello world"\ndate: 2021-01-05T10:00:00+08:00\n---\n'
+    text = (head + '<!--1609812000000--><div id="dfp-ad-x">ad</div>\n[Hello world](https://example.com/a)\n'
+            "------\n\n" + P1 + "\n")
+    assert fixed(CODES, text) == (head + "<!--1609812000000-->\n[Hello world](https://example.com/a)\n------\n\n"
+                                  + P1 + "\n")

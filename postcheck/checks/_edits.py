@@ -378,7 +378,8 @@ def _with_its_whitespace(post: ParsedPost, start: int, end: int, item: Element |
     le = end
     while le < len(text) and text[le] in " \t":
         le += 1
-    line_start = ls == floor or text[ls - 1] in "\r\n"
+    # (the HTML may start mid-line, after the scraper's timestamp comment: not a line start)
+    line_start = ls == 0 or text[ls - 1] in "\r\n"
     line_end = le == len(text) or text[le] in "\r\n"
     if line_start and line_end and ls <= start <= end:
         if le < len(text):
