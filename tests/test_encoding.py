@@ -111,6 +111,20 @@ def test_double_escaped_in_body() -> None:
     assert check("PC503", new) == []  # unescaped exactly once
 
 
+def test_an_entity_escaped_many_times_is_unescaped_in_one_fix() -> None:
+    # each level needed a round of fixes, and past ten the fix never converged
+    deep = "&amp;" + "amp;" * 11 + "lt;"
+    text = post(f"<p>Tom {deep} Jerry &amp;amp;amp; Co</p>\n")
+    [finding] = findings("PC503", text)
+    assert finding.message.startswith("double-escaped entity: &amp;amp;amp;amp;amp…;amp;amp;lt;, ")
+    new = apply(text, finding)
+    assert new == post("<p>Tom &lt; Jerry &amp; Co</p>\n")
+    assert check("PC503", new) == []
+    titled = post("<p>正文</p>\n", title=f"a {deep} b")
+    [finding] = findings("PC503", titled)
+    assert apply(titled, finding) == post("<p>正文</p>\n", title="a &lt; b")
+
+
 def test_double_escaped_in_title_plain_and_single_quoted() -> None:
     for title, expected in (("a &amp;amp; b", "a &amp; b"), ("'R&amp;amp;D'", "'R&amp;D'")):
         text = post("<p>正文</p>\n", title=title)

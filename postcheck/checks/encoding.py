@@ -349,7 +349,7 @@ def _not_explained(text: str, group: list[tuple[int, int]]) -> list[tuple[int, i
     &amp;amp;: a twice-escaped query string holds single &amp; nearby.)"""
     kept = []
     for a, b in group:
-        single = "&" + text[a + 5:b]
+        single = _escaped_once(text[a:b])
         if single == "&amp;":
             kept.append((a, b))
             continue
@@ -361,10 +361,24 @@ def _not_explained(text: str, group: list[tuple[int, int]]) -> list[tuple[int, i
 
 _EXPLAINED_WITHIN = 40
 
+# An entity escaped twice or more: "&amp;" then any more "amp;" then the entity itself
+# (&amp;amp;amp;lt; is &lt; escaped three times). One match per run: its fix unescapes all.
 _DOUBLE_ESCAPED = re.compile(
-    r"&amp;(?:amp|lt|gt|quot|apos|nbsp|hellip|mdash|ndash|[lr]squo|[lr]dquo|[lr]aquo|middot|copy|reg"
+    r"&amp;(?:amp;)*(?:amp|lt|gt|quot|apos|nbsp|hellip|mdash|ndash|[lr]squo|[lr]dquo|[lr]aquo|middot|copy|reg"
     r"|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});"
 )
+
+
+def _escaped_once(run: str) -> str:
+    """The entity of a run escaped once: &amp;amp;amp;lt; gives &lt;, &amp;amp; gives &amp;."""
+    body = run[1:]
+    while body.startswith("amp;") and body != "amp;":
+        body = body[4:]
+    return "&" + body
+
+
+def _shown_run(run: str) -> str:
+    return run if len(run) <= 40 else f"{run[:20]}…{run[-12:]}"
 
 
 @rule("PC503", "double-escaped-entity", severity="warning", fix="safe")
@@ -396,16 +410,17 @@ def double_escaped_entity(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[P
     None.
 
     ## Fix safety
-    Safe: each occurrence is unescaped exactly once (`&amp;amp;` → `&amp;`), so a
-    second run finds nothing more to change.
+    Safe: each occurrence is unescaped to the entity escaped once (`&amp;amp;` →
+    `&amp;`, and `&amp;amp;amp;lt;`, escaped three times, → `&lt;`), so a second run
+    finds nothing more to change.
     """
     if not post.readable:
         return
     text = post.text
     source = title_source(post)
     if source is not None and "&amp;" in source.value:
-        hits = [(m.start(), m.start() + 5, "&") for m in _DOUBLE_ESCAPED.finditer(source.value)]
-        shown = ", ".join(dict.fromkeys(m.group() for m in _DOUBLE_ESCAPED.finditer(source.value)))
+        hits = [(m.start(), m.end(), _escaped_once(m.group())) for m in _DOUBLE_ESCAPED.finditer(source.value)]
+        shown = ", ".join(dict.fromkeys(_shown_run(m.group()) for m in _DOUBLE_ESCAPED.finditer(source.value)))
         problem = _title_problem(source, post, hits, f"title has a double-escaped entity: {shown}",
                                  "unescape once")
         if problem is not None:
@@ -419,8 +434,8 @@ def double_escaped_entity(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[P
         group = _not_explained(text, group)
         if not group:
             continue
-        shown = ", ".join(dict.fromkeys(text[a:b] for a, b in group[:5]))
+        shown = ", ".join(dict.fromkeys(_shown_run(text[a:b]) for a, b in group[:5]))
         fix = Fix(applicability="safe", description="unescape once",
-                  edits=_edits(text, group, lambda entity: "&" + entity[5:]))
+                  edits=_edits(text, group, _escaped_once))
         more = f" ({len(group)} on this line)" if len(group) > 1 else ""
         yield Problem(group[0][0], group[-1][1], f"double-escaped entity: {shown}{more}", fix=fix)
