@@ -405,6 +405,25 @@ _BLOCK_STARTS = "\0pc:html-block-starts"
 _MAX_MARKDOWN_PARSES = 32
 
 
+def _destination(inside: str) -> tuple[int, int] | None:
+    """[start, end) of a Markdown link's destination within its parentheses: ``url`` or
+    ``<url>``, maybe followed by a title (``"t"``, ``'t'``, ``(t)``); None if it is neither."""
+    lead = len(inside) - len(inside.lstrip(" \t"))
+    rest = inside[lead:]
+    if rest.startswith("<"):
+        close = rest.find(">")
+        if close < 0:
+            return None
+        start, end, after = lead + 1, lead + close, rest[close + 1 :]
+    else:
+        length = next((i for i, c in enumerate(rest) if c.isspace()), len(rest))
+        start, end, after = lead, lead + length, rest[length:]
+    after = after.strip(" \t")
+    if after and not (len(after) >= 2 and after[0] + after[-1] in ('""', "''", "()")):
+        return None
+    return start, end
+
+
 def _read_scaffold(text: str, body_start: int) -> Scaffold:
     pos = body_start
     timestamp = timestamp_span = None
@@ -429,12 +448,14 @@ def _read_scaffold(text: str, body_start: int) -> Scaffold:
         u = _UNDERLINE.match(text, after)
         # The scraper's link line comes after its timestamp comment or over its underline;
         # without either, a first line that is a link is the post's own (a link blog's)
-        if sep > 0 and line.endswith(")") and (u or timestamp_span is not None):
+        # one link, the whole line: "[a](x) see [b](y)" is a sentence, not the link line
+        destination = _destination(line[sep + 2 : -1]) if sep > 0 and line.endswith(")") else None
+        if destination is not None and "](" not in line[1:sep] and (u or timestamp_span is not None):
             link_text = line[1:sep]
-            link_url = line[sep + 2 : -1].strip()
             link_text_span = (line_start + 1, line_start + sep)
             url_start = line_start + sep + 2
-            link_url_span = (url_start, url_start + len(line[sep + 2 : -1]))
+            link_url_span = (url_start + destination[0], url_start + destination[1])
+            link_url = text[link_url_span[0] : link_url_span[1]]
             pos = after
             if u:
                 underline_span = (u.start(), u.end())

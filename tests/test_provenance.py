@@ -465,6 +465,31 @@ def test_pc205_entities_in_the_link_lines_url_are_read_as_markdown_reads_them() 
     assert len(check("PC205", post(src, link="https://a.example/a?id=5&amp;lang=en"))) == 1
 
 
+@pytest.mark.parametrize("link", ['https://example.com/news/1 "A title"', "<https://example.com/news/1>",
+                                  " https://example.com/news/1 "])
+def test_pc205_a_link_lines_destination_is_read_as_markdown_reads_it(link: str) -> None:
+    # a title after the URL, or the URL in angle brackets (CommonMark)
+    assert check("PC205", post(link=link)) == []
+
+
+def test_a_line_of_two_links_is_no_link_line() -> None:
+    text = post(link="https://example.com/news/1) see [other](https://other.example/b?utm_source=x")
+    assert check(["PC205", "PC405"], text) == []
+    [f] = findings("PC203", text.replace("from: https://example.com/news/1", "from: https://example.com/news/1?fbclid=1"))
+    assert f.fix is not None and all(e.start < text.index("<!--") for e in f.fix.edits)  # the front matter only
+
+
+def test_pc203_the_link_line_is_fixed_with_the_source_url_only_when_it_repeats_it() -> None:
+    same = post("https://example.com/a?fbclid=1", link="https://example.com/a?fbclid=1")
+    [f] = findings("PC203", same)
+    assert f.fix is not None and len(f.fix.edits) == 2
+    assert f.fix.description == "remove the tracking parameters from the source URL and the link line"
+    other = post("https://example.com/a?fbclid=1", link="https://other.example/b?utm_source=x")
+    source, line = findings("PC203", other)
+    assert source.fix is not None and source.fix.description == "remove the tracking parameters from the source URL"
+    assert len(source.fix.edits) == 1 and line.message == "link line URL carries tracking parameter utm_source"
+
+
 def test_pc205_different_article_fires_at_the_link_url() -> None:
     text = post("https://a.example/story-1", link="https://a.example/story-2")
     assert check("PC205", text) == [("PC205", 7, 11)]

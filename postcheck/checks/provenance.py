@@ -259,6 +259,8 @@ def tracking_parameters(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pro
     the `?` when nothing is left) and leaves every other character of the URL as it
     was; in HTML it edits the raw attribute text, `&amp;` included. Safe in body
     links; unsafe in the source URL and the link line, because they are provenance.
+    The source URL's fix also fixes the link line when it repeats the source URL;
+    a link line with a URL of its own gets its own finding.
     """
     matcher = matcher_for(ctx)
     if not may_have_query(post) or not matcher.may_match(post.text):
@@ -274,16 +276,18 @@ def tracking_parameters(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pro
                 edits = _deletions(base, spans)
                 link = post.scaffold.link_url
                 link_base = _link_offset(post)
-                if link is not None and link_base is not None:
+                # the link line repeating the source URL is fixed with it (one provenance)
+                if link is not None and link_base is not None and link.strip() == url.strip():
                     link_keys, link_spans = tracking_deletions(link, matcher)
                     if link_keys:
                         edits += _deletions(link_base, link_spans)
                         link_done = True
             start, end = post.field_span(ctx.source_field)
+            where = "the source URL and the link line" if link_done else "the source URL"
             fix = (
                 Fix(
                     applicability="unsafe",
-                    description="remove the tracking parameters from the source URL",
+                    description=f"remove the tracking parameters from {where}",
                     edits=tuple(edits),
                 )
                 if edits
