@@ -193,6 +193,17 @@ def test_pc105_within_tolerance() -> None:
     assert check("PC105", post(url="https://example.com/2021/09/05/slug")) == []
 
 
+@pytest.mark.parametrize("section", ["magazine", "print", "print-edition", "issues"])
+def test_pc105_a_print_editions_url_carries_the_issues_later_date(section: str) -> None:
+    # a weekly's or a monthly's cover date, days or weeks after the piece goes online
+    assert check("PC105", post(url=f"https://example.com/{section}/2021/09/13/slug")) == []
+    assert check("PC105", post(url=f"https://example.com/{section}/archive/2021/10/slug/678512/")) == []
+    # but not before it, nor months after it
+    assert len(check("PC105", post(url=f"https://example.com/{section}/2021/08/20/slug"))) == 1
+    assert len(check("PC105", post(url=f"https://example.com/{section}/2021/12/13/slug"))) == 1
+    assert len(check("PC105", post(url="https://example.com/news/2021/09/13/slug"))) == 1
+
+
 def test_pc105_tolerance_option() -> None:
     cfg = config(PC105={"tolerance-days": 3})
     assert check("PC105", post(url="https://example.com/2021/09/01/slug"), config=cfg) == []

@@ -300,6 +300,12 @@ def _value_subspan(post: ParsedPost, key: str, text: str) -> tuple[int, int]:
     return index, index + len(text)
 
 
+# A path segment of a print edition's article: its URL carries the issue's cover date,
+# which a magazine puts days to weeks after the piece goes online.
+_PRINT_SEGMENT = re.compile(r"/(?:magazine|print|print-?edition|issues?)/", re.IGNORECASE)
+_ISSUE_LEAD_DAYS = 45
+
+
 @rule("PC105", "source-url-date-mismatch", severity="warning", options=UrlDateOptions)
 def source_url_date_mismatch(post: ParsedPost, ctx: RuleContext[UrlDateOptions]) -> Iterator[Problem]:
     """The date in the source URL is not the post's date.
@@ -314,7 +320,9 @@ def source_url_date_mismatch(post: ParsedPost, ctx: RuleContext[UrlDateOptions])
     is not a date; an 8-digit run more than a year after the post's date is an
     article id, not a date). A partial `/YYYY/MM/` is compared by month. Without a site
     timezone, the post's day is taken in any timezone from UTC−12 to UTC+14, so only
-    a clear mismatch is reported.
+    a clear mismatch is reported. A print edition's URL (a `/magazine/`, `/print/`,
+    `/print-edition/` or `/issues/` segment, or a profile's `url-date-lead-days`) may
+    carry a cover date up to 45 days (or the profile's lead) after the post's.
 
     ## Why is this bad?
     The URL date is set by the publisher when the article goes out. A post dated days
@@ -359,6 +367,8 @@ def source_url_date_mismatch(post: ParsedPost, ctx: RuleContext[UrlDateOptions])
         gap, direction = (found.first - span[1]).days, "after"
         # a print edition's URL carries its issue date, days after the article went online
         lead = site.url_date_lead_days if site is not None and found.how == "generic" else 0
+        if found.how == "generic" and _PRINT_SEGMENT.search(parts[1]):
+            lead = max(lead, _ISSUE_LEAD_DAYS)  # /magazine/2024/06/10/: a weekly's or a monthly's cover date
         if gap <= tolerance + lead:
             return
     elif found.last < span[0]:
