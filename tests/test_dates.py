@@ -204,6 +204,14 @@ def test_pc105_a_print_editions_url_carries_the_issues_later_date(section: str) 
     assert len(check("PC105", post(url="https://example.com/news/2021/09/13/slug"))) == 1
 
 
+def test_pc105_a_date_the_headline_names_inside_its_slug_is_not_the_urls_date() -> None:
+    assert check("PC105", post(url="https://example.com/remembering-tiananmen-1989-06-04-34-years-on/")) == []
+    assert check("PC105", post(url="https://example.com/news/the-19890604-protests-revisited")) == []
+    # a date opening or closing the slug is the publisher's
+    assert len(check("PC105", post(url="https://example.com/news/2021-08-20-harbour-terminal-opens"))) == 1
+    assert len(check("PC105", post(url="https://example.com/news/harbour-terminal-opens-2021-08-20"))) == 1
+
+
 def test_pc105_tolerance_option() -> None:
     cfg = config(PC105={"tolerance-days": 3})
     assert check("PC105", post(url="https://example.com/2021/09/01/slug"), config=cfg) == []
@@ -365,6 +373,11 @@ def test_pc106_millisecond_comment_later_than_date() -> None:
 
 def test_pc106_second_comment_is_the_same_instant() -> None:
     assert check("PC106", post(SEED_DATE, comment=SEED_MS[:-3])) == [("PC106", 7, 1)]
+
+
+def test_pc106_an_eleven_digit_comment_is_milliseconds_before_1973() -> None:
+    # 1972-03-14T05:00:00Z: as seconds, the value would be in the year 4169
+    assert check("PC106", post("1972-03-14T05:00:00Z", comment="69397200000")) == []
 
 
 def test_pc106_earlier_direction() -> None:

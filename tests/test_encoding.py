@@ -159,7 +159,7 @@ def test_mojibake_pre_signals_match_the_full_regex(text: str) -> None:
         assert [(m.start(), m.end(), 3) for m in _LATIN_PAIR.finditer(text)] == full
 
 
-@pytest.mark.parametrize("tag", ["code", "pre", "kbd", "samp"])
+@pytest.mark.parametrize("tag", ["code", "pre", "kbd", "samp", "textarea"])
 def test_code_that_shows_mojibake_or_escaping_on_purpose_is_left_alone(tag: str) -> None:
     body = (f"<p>So a curly quote turns into <{tag}>â€™</{tag}> and an é into <{tag}>Ã©</{tag}>; "
             f"escaped twice, an ampersand ends up as <{tag}>&amp;amp;amp;</{tag}> in your source.</p>\n")
@@ -198,6 +198,13 @@ def test_capitals_before_a_guillemet_are_not_mojibake() -> None:
     # mojibake inside capitals decodes to a capital: still reported
     assert [c for c, _, _ in check("PC501", post("<p>A greve em SÃƒO PAULO continua, diz o sindicato.</p>\n"))] \
         == ["PC501"]
+
+
+@pytest.mark.parametrize("text", ["a manchete dizia “É CAMPEÃ”, com a foto", "„ÞAÐ ER BÚIÐ“, sagði hún"])
+def test_a_word_in_capitals_before_a_closing_quote_is_not_mojibake(text: str) -> None:
+    assert check("PC501", post(f"<p>{text}.</p>\n")) == []
+    # with more such pairs near it, it is read as the mojibake it then is
+    assert [c for c, _, _ in check("PC501", post(f"<p>{text} cafÃ© Ã©tÃ©.</p>\n"))] == ["PC501"]
 
 
 def test_chinese_utf8_read_as_gbk() -> None:

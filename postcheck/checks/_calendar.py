@@ -122,8 +122,9 @@ def human(delta: timedelta) -> str:
 
 
 def epoch(value: int) -> datetime | None:
-    """Seconds or milliseconds since 1970: 12+ digits are milliseconds (seconds would be past year 5000)."""
-    seconds = value / 1000 if value >= 100_000_000_000 else value
+    """Seconds or milliseconds since 1970: 11+ digits are milliseconds (as seconds they
+    would be past the year 2286; as milliseconds, 11 digits are 1970 to 1973)."""
+    seconds = value / 1000 if value >= 10_000_000_000 else value
     try:
         return datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
@@ -216,6 +217,8 @@ def _first_generic(path: str, near: date) -> UrlDate | None:
                 day = _real(year, int(m.group(2)), int(m.group(3)))
                 if day is not None and pattern is _GENERIC_COMPACT and day > latest:
                     day = None
+                if day is not None and pattern is not _GENERIC_YMD_PATH and _inside_a_slug(path, m):
+                    day = None  # a date the headline names: remembering-tiananmen-1989-06-04-34-years-on
                 if day is not None:
                     best, best_at = UrlDate(day, day, m.group(0), "generic"), m.start()
                     break
@@ -223,6 +226,15 @@ def _first_generic(path: str, near: date) -> UrlDate | None:
     return best
 
 
+def _inside_a_slug(path: str, m: re.Match[str]) -> bool:
+    """Do words of its path segment come both before and after the date?"""
+    start = path.rfind("/", 0, m.start()) + 1
+    end = path.find("/", m.end())
+    return bool(_LETTER.search(path, start, m.start())) and bool(
+        _LETTER.search(path, m.end(), len(path) if end < 0 else end))
+
+
+_LETTER = re.compile(r"[^\W\d_]")
 _PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 
 

@@ -318,7 +318,8 @@ def source_url_date_mismatch(post: ParsedPost, ctx: RuleContext[UrlDateOptions])
     without a year — then with the generic `/YYYY/MM/DD/`, `YYYY-MM-DD` and 8-digit
     `YYYYMMDD` patterns, all validated as real calendar dates (`20211301`
     is not a date; an 8-digit run more than a year after the post's date is an
-    article id, not a date). A partial `/YYYY/MM/` is compared by month. Without a site
+    article id, not a date; a dashed or 8-digit date with words of its slug on both
+    sides, `remembering-tiananmen-1989-06-04-34-years-on`, is one the headline names). A partial `/YYYY/MM/` is compared by month. Without a site
     timezone, the post's day is taken in any timezone from UTC−12 to UTC+14, so only
     a clear mismatch is reported. A print edition's URL (a `/magazine/`, `/print/`,
     `/print-edition/` or `/issues/` segment, or a profile's `url-date-lead-days`) may

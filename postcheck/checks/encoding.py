@@ -61,8 +61,9 @@ _MAX_EDITS = 64
 # Elements whose text is code or sample output: a post explaining mojibake or escaping
 # shows `Ã©` and `&amp;amp;` there on purpose. In raw-text elements (xmp, plaintext,
 # scripts, styles) entities are not decoded at all: `&amp;amp;` there is what is shown, or code.
-_CODE_TAGS = ("code", "pre", "kbd", "samp", "xmp", "plaintext", "script", "style", "noembed", "noframes")
-_CODE_OPEN = re.compile(r"<(?:code|pre|kbd|samp|xmp|plaintext|script|style|noembed|noframes)[\s>/]",
+# (a <textarea> shows its text as typed: the embed code a reader copies)
+_CODE_TAGS = ("code", "pre", "kbd", "samp", "xmp", "plaintext", "script", "style", "noembed", "noframes", "textarea")
+_CODE_OPEN = re.compile(r"<(?:code|pre|kbd|samp|xmp|plaintext|script|style|noembed|noframes|textarea)[\s>/]",
                         re.IGNORECASE | re.ASCII)
 
 
@@ -154,6 +155,18 @@ def _gbk_hits(post: ParsedPost) -> list[tuple[int, int, str]]:
     return hits
 
 
+def _capitals_then_quote(text: str, a: int, b: int) -> bool:
+    """Is the pair a word in capitals ending in "Ã" or "Ð", then a closing quotation mark
+    (“É CAMPEÃ”, „ÞAÐ ER BÚIÐ“)? Read as CP1252 the two make a capital letter, as real
+    mojibake of "AVÔ" would; a lone such pair is taken for the text it reads as."""
+    return a >= 2 and text[a - 1].isupper() and text[a - 2].isupper() and text[b - 1] in _CLOSING_MARKS and (
+        b >= len(text) or not text[b].isalpha()) and _LATIN_PAIR.search(text, max(0, a - _WINDOW), a) is None and \
+        _LATIN_PAIR.search(text, b, b + _WINDOW) is None
+
+
+_CLOSING_MARKS = frozenset("”“’‘»›")
+
+
 def _capital_then_lower(text: str, a: int, b: int) -> bool:
     """Would the pair decode to a small letter ending a word in capitals? "AMANHÃ»" is
     Portuguese in capitals before a guillemet: such a word does not end in a small "û",
@@ -197,7 +210,7 @@ def _mojibake_hits(text: str, start: int) -> Iterator[tuple[int, int, str]]:
         elif kind == 2:
             if not (a > 0 and text[a - 1] in _OPENING_QUOTES and b < len(text) and text[b] in _CLOSING_QUOTES):
                 yield a, b, "'锟斤拷' (U+FFFD bytes decoded as GBK)"
-        elif budget > 0 and not _capital_then_lower(text, a, b):
+        elif budget > 0 and not _capital_then_lower(text, a, b) and not _capitals_then_quote(text, a, b):
             budget -= 1
             window = text[max(start, a - _WINDOW) : b + _WINDOW]
             if _is_bad(window):
@@ -213,9 +226,10 @@ def mojibake(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     read as GBK), Chinese in UTF-8 read as GBK (two or more of `锛銆鈥鐨鏄鍦`, what
     "，。“的是在" become, on one line), and UTF-8 read as Latin-1 or Windows-1252
     (`Ã©` for `é`, `â€™` for `’`), judged by ftfy's badness heuristics around a cheap
-    pre-signal. One
-    finding per affected line. Not reported inside `<code>`, `<pre>`, `<kbd>`, `<samp>`
-    and Markdown code fences, where a post about encodings shows such text on purpose.
+    pre-signal. One finding per affected line. Not reported inside `<code>`, `<pre>`,
+    `<kbd>`, `<samp>`, `<textarea>` and Markdown code fences, where a post about
+    encodings shows such text on purpose, nor for a word in capitals ending in `Ã` or
+    `Ð` before a closing quotation mark (“É CAMPEÃ”), with no other such pair near it.
 
     ## Why is this bad?
     The original characters are lost or garbled: names, quotes and numbers in the
@@ -388,9 +402,10 @@ def double_escaped_entity(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[P
     ## What it does
     Reports `&amp;` followed by an entity (`amp;`, `lt;`, `gt;`, `quot;`, `apos;`,
     `nbsp;`, common punctuation entities, or a numeric reference) in the body or in
-    `title`; one finding per line. Not reported inside `<code>`, `<pre>`, `<kbd>`, `<samp>`
-    and Markdown code fences, nor next to the entity escaped once ("turns &lt; into
-    &amp;lt;"), where a post about escaping shows such text on purpose.
+    `title`; one finding per line. Not reported inside `<code>`, `<pre>`, `<kbd>`, `<samp>`,
+    `<textarea>` (embed code to copy) and Markdown code fences, nor next to the entity
+    escaped once ("turns &lt; into &amp;lt;"), where a post about escaping shows such
+    text on purpose.
 
     ## Why is this bad?
     The text was HTML-escaped twice along the pipeline; readers see `&amp;` or
