@@ -204,6 +204,13 @@ def test_pc105_a_print_editions_url_carries_the_issues_later_date(section: str) 
     assert len(check("PC105", post(url="https://example.com/news/2021/09/13/slug"))) == 1
 
 
+def test_pc105_a_month_written_as_a_word() -> None:
+    url = "https://www.example.com/world/2021/aug/20/slug"  # The Guardian's URLs
+    assert check("PC105", post(url=url)) == [("PC105", FROM, col(url, "/2021/aug/20"))]
+    assert check("PC105", post(url="https://www.example.com/world/2021/Sep/4/slug")) == []
+    assert check("PC105", post(url="https://www.example.com/world/2021/aug/32/slug")) == []  # no such day
+
+
 def test_pc105_a_date_the_headline_names_inside_its_slug_is_not_the_urls_date() -> None:
     assert check("PC105", post(url="https://example.com/remembering-tiananmen-1989-06-04-34-years-on/")) == []
     assert check("PC105", post(url="https://example.com/news/the-19890604-protests-revisited")) == []

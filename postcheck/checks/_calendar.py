@@ -183,8 +183,13 @@ _GENERIC_YM_PATH = re.compile(r"/([0-9]{4})/([0-9]{2})(?=/|$)(?!/[0-9]{1,2}(?:/|
 _GENERIC_DASHED = re.compile(r"(?<![0-9])([0-9]{4})-([0-9]{2})-([0-9]{2})(?![0-9])")
 # A run of exactly eight digits, YYYYMMDD.
 _GENERIC_COMPACT = re.compile(r"(?<![0-9])([0-9]{4})([0-9]{2})([0-9]{2})(?![0-9])")
+# The Guardian's /2024/may/22/: the month's English abbreviation, each part a segment.
+_GENERIC_NAMED_MONTH = re.compile(
+    r"/([0-9]{4})/(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)/([0-9]{1,2})(?=/|$)", re.IGNORECASE)
+_MONTHS = {name: number for number, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
 # In order: at one position, an earlier pattern's date wins.
-_GENERIC_FULL = (_GENERIC_YMD_PATH, _GENERIC_DASHED, _GENERIC_COMPACT)
+_GENERIC_FULL = (_GENERIC_YMD_PATH, _GENERIC_NAMED_MONTH, _GENERIC_DASHED, _GENERIC_COMPACT)
 _COMPACT_AHEAD = timedelta(days=366)
 # Every generic pattern (full date or month) needs a 4-digit year: without one, skip them.
 _FOUR_DIGITS = re.compile(r"[0-9]{4}")
@@ -214,16 +219,20 @@ def _first_generic(path: str, near: date) -> UrlDate | None:
         while m is not None and m.start() < best_at:
             year = int(m.group(1))
             if year in _GENERIC_YEARS:
-                day = _real(year, int(m.group(2)), int(m.group(3)))
+                month = m.group(2)
+                day = _real(year, int(month) if month.isdigit() else _MONTHS[month.lower()], int(m.group(3)))
                 if day is not None and pattern is _GENERIC_COMPACT and day > latest:
                     day = None
-                if day is not None and pattern is not _GENERIC_YMD_PATH and _inside_a_slug(path, m):
+                if day is not None and pattern in _SLUG_PATTERNS and _inside_a_slug(path, m):
                     day = None  # a date the headline names: remembering-tiananmen-1989-06-04-34-years-on
                 if day is not None:
                     best, best_at = UrlDate(day, day, m.group(0), "generic"), m.start()
                     break
             m = pattern.search(path, m.end())
     return best
+
+
+_SLUG_PATTERNS = (_GENERIC_DASHED, _GENERIC_COMPACT)  # (the others are whole path segments)
 
 
 def _inside_a_slug(path: str, m: re.Match[str]) -> bool:
@@ -303,8 +312,8 @@ def url_date(url: str, near: date, site: SiteProfile | None, data: RuleData,
 
     The site profile's patterns come first (formats such as month-first `MMDDYYYY`,
     two-digit years, or `MMDD` without a year, which need ``near`` — the post's day —
-    to pick the year); then the generic `/YYYY/MM/DD/`, `YYYY-MM-DD` and 8-digit
-    `YYYYMMDD` (the leftmost real date wins); then a partial `/YYYY/MM/`.
+    to pick the year); then the generic `/YYYY/MM/DD/`, `/YYYY/mon/DD/`, `YYYY-MM-DD`
+    and 8-digit `YYYYMMDD` (the leftmost real date wins); then a partial `/YYYY/MM/`.
     ``raw_path`` is the URL's path when the caller has split it already.
     """
     if raw_path is None:

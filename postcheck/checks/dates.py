@@ -315,11 +315,12 @@ def source_url_date_mismatch(post: ParsedPost, ctx: RuleContext[UrlDateOptions])
     (1) from the post's calendar day in the site's timezone. Dates are read with the
     site profile's patterns (`rules/sites/`, chosen by the URL's host) for formats
     no generic rule can read — month-first `MMDDYYYY`, two-digit years, `MMDD`
-    without a year — then with the generic `/YYYY/MM/DD/`, `YYYY-MM-DD` and 8-digit
-    `YYYYMMDD` patterns, all validated as real calendar dates (`20211301`
-    is not a date; an 8-digit run more than a year after the post's date is an
-    article id, not a date; a dashed or 8-digit date with words of its slug on both
-    sides, `remembering-tiananmen-1989-06-04-34-years-on`, is one the headline names). A partial `/YYYY/MM/` is compared by month. Without a site
+    without a year — then with the generic `/YYYY/MM/DD/`, `/YYYY/mon/DD/`
+    (`/2024/may/22/`), `YYYY-MM-DD` and 8-digit `YYYYMMDD` patterns, all validated as
+    real calendar dates (`20211301` is not a date; an 8-digit run more than a year
+    after the post's date is an article id, not a date; a dashed or 8-digit date with
+    words of its slug on both sides, `remembering-tiananmen-1989-06-04-34-years-on`, is
+    one the headline names). A partial `/YYYY/MM/` is compared by month. Without a site
     timezone, the post's day is taken in any timezone from UTC−12 to UTC+14, so only
     a clear mismatch is reported. A print edition's URL (a `/magazine/`, `/print/`,
     `/print-edition/` or `/issues/` segment, or a profile's `url-date-lead-days`) may
