@@ -345,6 +345,7 @@ def _may_follow(text: str, start: int, line: int, where: Where) -> bool:
 
 _LOOKBACK_LINES = 64  # indented lines walked back to find what an indented line follows
 _ROUND_PARSES = 32  # parses one round of fixes may spend on clusters (each reads the whole text)
+_ROUND_PARSE_CHARS = 1_000_000  # and characters: markdown-it reads about 1 MB a second
 
 
 def together(text: str, groups: Sequence[Sequence[Edit]]) -> list[int]:
@@ -380,7 +381,7 @@ def together(text: str, groups: Sequence[Sequence[Edit]]) -> list[int]:
         clusters[-1].append(index)
         reach = max(reach, last)
     keep = set(range(len(groups)))
-    budget = _ROUND_PARSES
+    budget = min(_ROUND_PARSES, _ROUND_PARSE_CHARS // max(len(text), 1))
     for cluster in clusters:
         if len(cluster) < 2:
             continue

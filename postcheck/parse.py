@@ -345,11 +345,13 @@ class ParsedPost:
                                  lambda: self.line_starts, starts)
 
     def _line_blocks(self) -> list[LineBlock] | None:
-        """The body's Markdown blocks, while a post's parses for this stay few (each parse
-        reads the whole body; a hostile post could ask one for each of its elements)."""
+        """The body's Markdown blocks, while a post's parses for this stay few and small:
+        each parse reads the whole body, and a hostile post could ask one for each of its
+        elements (at most 32 parses, and at most ``_MARKDOWN_PARSE_CHARS`` read in all)."""
         cache = self._field_cache
         parses = cache.get(_MARKDOWN_PARSES, 0)
-        if parses >= _MAX_MARKDOWN_PARSES:
+        size = len(self.text) - self.body_start
+        if parses >= _MAX_MARKDOWN_PARSES or (parses + 1) * size > _MARKDOWN_PARSE_CHARS:
             return None
         cache[_MARKDOWN_PARSES] = parses + 1
         blocks: list[LineBlock] | None = cache.get(_LINE_BLOCKS)
@@ -387,6 +389,7 @@ _LINE_BLOCKS = "\0pc:markdown-lines"  # keys no front-matter key can be
 _MARKDOWN_PARSES = "\0pc:markdown-parses"
 _BLOCK_STARTS = "\0pc:html-block-starts"
 _MAX_MARKDOWN_PARSES = 32
+_MARKDOWN_PARSE_CHARS = 1_000_000  # markdown-it reads about 1 MB a second
 
 
 # -- reading -----------------------------------------------------------------------

@@ -318,6 +318,20 @@ def test_many_time_elements(body: str) -> None:
     run_all(post(body=body))
 
 
+def test_ad_slots_among_markdown_blocks_parse_the_body_a_bounded_number_of_times() -> None:
+    # each removal's Markdown check may parse the whole body: the parses of a post are
+    # bounded in number and in characters read (markdown-it reads about 1 MB a second)
+    from postcheck.engine import Engine
+    from postcheck.parse import _MARKDOWN_PARSES
+
+    text = post(body='<div id="dfp-ad-x">ad</div>\n\n* x\n\n' * 4_000)  # 140 kB
+    engine = Engine(select=["PC301"])
+    parsed = engine.parse(text.encode(), "post.md")
+    found = engine.check_post(parsed).findings
+    assert len(found) == 4_000
+    assert parsed._field_cache[_MARKDOWN_PARSES] * (len(text) - parsed.body_start) <= 1_000_000
+
+
 @pytest.mark.parametrize("body", [
     "<!-- postcheck: disable x " * 40_000,
     "<!-- postcheck: disable x " * 40_000 + "-->",
