@@ -26,6 +26,7 @@ class Scaffold:
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _TIMESTAMP_COMMENT = re.compile(r"[ \t\r\n]*<!--[ \t]*(\d{9,13})[ \t]*-->")
 _UNDERLINE = re.compile(r"(?:-{2,}|={2,})[ \t]*(?:\r\n|\r|\n|\Z)")
+_NO_SPACE = re.compile(r"\S*")
 _BLANK_LINES = re.compile(r"(?:[ \t]*(?:\r\n|\r|\n))*")
 
 
@@ -40,7 +41,7 @@ def _destination(inside: str) -> tuple[int, int] | None:
             return None
         start, end, after = lead + 1, lead + close, rest[close + 1 :]
     else:
-        length = next((i for i, c in enumerate(rest) if c.isspace()), len(rest))
+        length = _NO_SPACE.match(rest).end()  # type: ignore[union-attr]  # (\S* always matches)
         start, end, after = lead, lead + length, rest[length:]
     after = after.strip(" \t")
     if after and not (len(after) >= 2 and after[0] + after[-1] in ('""', "''", "()")):
