@@ -74,6 +74,7 @@ def _in_running_text(element: Any, sentence_chars: dict[Any, int]) -> bool:
 
 _SENTENCE_CHARS = 20
 _TEXT_BLOCKS = frozenset({"p", "li", "dd", "td", "blockquote", "pre"})
+_WALKED = ("time", *_TEXT_BLOCKS)  # (lxml filters the walk's events in C)
 # Text blocks read for the article's first paragraph: a time after this many is no dateline.
 _MAX_BLOCKS = 50
 # Publication-time candidates past which a body is a listing of stories, not one story.
@@ -111,7 +112,7 @@ def embedded_time(post: ParsedPost, tolerance: timedelta) -> tuple[datetime, tup
     after_text = False
     blocks = 0
     sentence_chars: dict[Any, int] = {}
-    for event, element in etree.iterwalk(root, events=("start", "end")):
+    for event, element in etree.iterwalk(root, events=("start", "end"), tag=_WALKED):
         tag = element.tag
         if event == "end":
             if not after_text and tag in _TEXT_BLOCKS:
