@@ -1030,3 +1030,21 @@ def test_a_removal_after_the_timestamp_comment_on_its_line_keeps_the_line_break(
             "------\n\n" + P1 + "\n")
     assert fixed(CODES, text) == (head + "<!--1609812000000-->\n[Hello world](https://example.com/a)\n------\n\n"
                                   + P1 + "\n")
+
+
+@pytest.mark.parametrize("img", [
+    # Next.js 13: width="0" height="0", sized by its style and sizes
+    '<img alt="The new phone" width="0" height="0" data-nimg="1" style="color:transparent;width:100%;height:auto"'
+    ' sizes="100vw" src="/_next/image?url=%2Fphone.jpg&amp;w=3840">',
+    # Next.js 12 and before: width:0;height:0 overridden by min-width:100%
+    '<img alt="Gallery" src="/_next/image?url=%2Fg3.jpg" data-nimg="responsive" style="position:absolute;'
+    'width:0;height:0;min-width:100%;max-width:100%;min-height:100%;max-height:100%" sizes="100vw">',
+    '<img src="/a.jpg" width="1" height="1" srcset="/a-640.jpg 640w, /a-1280.jpg 1280w">',
+])
+def test_a_responsive_image_is_no_tracking_pixel(img: str) -> None:
+    assert check("PC303", post(P1 + img)) == []
+
+
+def test_a_pixel_is_still_a_pixel() -> None:
+    for img in ('<img src="/p.gif" width="1" height="1">', '<img src="/p.gif" style="width:1px;height:1px">'):
+        assert [c for c, _, _ in check("PC303", post(P1 + img))] == ["PC303"]

@@ -222,7 +222,9 @@ def tracking_pixel(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]
     ## What it does
     Reports 1×1 images, images and links served by the beacon and tracking-redirect
     hosts of `rules/markup/beacons.toml`, and tracking attributes (`pinger-seen`,
-    `data-trackable`, …).
+    `data-trackable`, …). A responsive image (`srcset`, `sizes`, or a style that
+    sizes it to its container, as Next.js writes `width="0" height="0"` on every
+    photo) is no 1×1 image.
 
     ## Why is this bad?
     Beacons report every reader of the republished post to a third party; the
@@ -278,17 +280,29 @@ _PIXEL_SIZES = frozenset({"0", "0px", "1px", "0.0", "1"})
 
 
 def _is_pixel(attrs: dict[str, str], table: Any) -> bool:
+    style = attrs.get("style", "").replace(" ", "").lower()
+    if "srcset" in attrs or "sizes" in attrs or (style and _LAID_OUT.search(style)):
+        # a responsive image, which its container sizes: Next.js writes width="0" height="0"
+        # or style="width:0;height:0;min-width:100%" on every photo
+        return _from_a_beacon_host(attrs, table)
     if _dimension(attrs.get("width")) in (0, 1) and _dimension(attrs.get("height")) in (0, 1):
         return True
-    style = attrs.get("style", "").replace(" ", "").lower()
     if "width" in style and "height" in style:
         # the width and height properties themselves, not min-width:0 or max-height:0
         sizes = {m.group(1): m.group(2) for m in _STYLE_SIZE.finditer(style)}
         if sizes.get("width") in _PIXEL_SIZES and sizes.get("height") in _PIXEL_SIZES:
             return True
+    return _from_a_beacon_host(attrs, table)
+
+
+def _from_a_beacon_host(attrs: dict[str, str], table: Any) -> bool:
     src = attrs.get("src", "")
     return bool(table is not None and src and table.url_may_match(src)
                 and table.match_url(src, "img", paths=False) is not None)
+
+
+# a width the layout gives: a share of the container, or a minimum that overrides width:0
+_LAID_OUT = re.compile(r"(?:^|;)(?:min-)?width:(?:[0-9.]+%|auto)")
 
 
 def _dimension(value: str | None) -> int | None:
