@@ -1048,3 +1048,25 @@ def test_a_responsive_image_is_no_tracking_pixel(img: str) -> None:
 def test_a_pixel_is_still_a_pixel() -> None:
     for img in ('<img src="/p.gif" width="1" height="1">', '<img src="/p.gif" style="width:1px;height:1px">'):
         assert [c for c, _, _ in check("PC303", post(P1 + img))] == ["PC303"]
+
+
+@pytest.mark.parametrize("body", [
+    # WordPress's post classes name the post's terms: a short post about a newsletter issue
+    '<article class="post-77 post type-post status-publish format-standard hentry category-newsletter">'
+    "<p>This week's newsletter: the harbor vote and a new ferry schedule.</p></article>",
+    # a related-posts list of the Query Loop block
+    '<ul class="wp-block-post-template"><li class="wp-block-post post-812 type-post category-newsletter tag-donations">'
+    '<h3><a href="https://news.example.com/budget-week-ahead/">Budget week ahead</a></h3></li></ul>',
+    # links to the archive of a topic's stories
+    '<p>Filed under <a href="https://news.example.com/tag/subscriptions/" rel="tag">subscriptions</a> and '
+    '<a href="https://news.example.com/topics/newsletters/">newsletters</a>.</p>',
+])
+def test_taxonomy_terms_are_no_promos(body: str) -> None:
+    assert check(CODES, post(P1 + body)) == []
+
+
+def test_a_promo_class_or_path_beside_taxonomy_still_counts() -> None:
+    box = '<div class="newsletter-signup category-news"><a href="https://news.example.com/subscribe">Sign up</a></div>'
+    assert [c for c, _, _ in check(CODES, post(P1 + box))] == ["PC302"]
+    link = '<p><a href="https://news.example.com/subscribe/">Subscribe</a></p>'
+    assert [c for c, _, _ in check(CODES, post(P1 + link))] == ["PC302"]

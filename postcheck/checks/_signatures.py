@@ -360,7 +360,9 @@ class SignatureTable:
                 return found
         if not paths:
             return None
-        for seg in segments:
+        for i, seg in enumerate(segments):
+            if i and segments[i - 1] in _TAXONOMY_SEGMENTS:
+                continue  # /tag/subscriptions/: the archive of the stories about it
             found = self._allowed(self.path_segments.get(seg), tag)
             if found is not None:
                 return found
@@ -426,7 +428,7 @@ class SignatureTable:
             found = self._token(value.strip(), self.ids, tag)
         else:
             found = None
-            for token in self.token_words.atomic(value.split()):
+            for token in self.token_words.atomic([t for t in value.split() if not _TAXONOMY_CLASS.match(t)]):
                 found = self._token(token, self.classes, tag)
                 if found is not None:
                     break
@@ -468,6 +470,12 @@ class SignatureTable:
 
 
 _URL_ATTRIBUTES = ("href", "src", "data-src", "data-original")
+# WordPress's post classes name the post's taxonomy terms and type, whatever they are
+# about (<article class="post type-post status-publish category-newsletter tag-donations">):
+# the article or the related post they mark is no promo
+_TAXONOMY_SEGMENTS = frozenset({"tag", "tags", "topic", "topics", "category", "categories", "subject", "subjects",
+                                "keyword", "keywords", "label", "labels", "theme", "themes"})
+_TAXONOMY_CLASS = re.compile(r"(?:category|tag|format|status|type|post_tag)-", re.IGNORECASE)
 
 # The same URL goes through the pre-filter of every table (the PC301 and PC302 scan,
 # then PC303, all within one post): its lower-cased form and runs are worked out once.
