@@ -1070,3 +1070,22 @@ def test_a_promo_class_or_path_beside_taxonomy_still_counts() -> None:
     assert [c for c, _, _ in check(CODES, post(P1 + box))] == ["PC302"]
     link = '<p><a href="https://news.example.com/subscribe/">Subscribe</a></p>'
     assert [c for c, _, _ in check(CODES, post(P1 + link))] == ["PC302"]
+
+
+@pytest.mark.parametrize("label", ["<p>Advertisement</p>", "<div>ADVERTISEMENT</div>",
+                                   "<p>Story continues below advertisement</p>", "<div><p>Anzeige</p></div>"])
+def test_an_ad_label_left_on_its_own_is_an_ad_slot(label: str) -> None:
+    text = post(P1 + label + P2)
+    [f] = findings(CODES, text)
+    assert (f.code, f.column) == ("PC301", col(text, label)) and "ad-label-texts" in f.message
+    assert fixed(CODES, text) == post(P1 + P2)
+
+
+def test_an_ad_label_inside_a_matched_slot_is_the_slots() -> None:
+    slot = '<div class="ad-container"><p>Advertisement</p><div id="div-gpt-ad-1"></div></div>'
+    [f] = findings(CODES, post(P1 + slot + P2))
+    assert f.message.startswith('leftover ad slot <div class="ad-container">')
+
+
+def test_a_sentence_about_an_advertisement_is_text() -> None:
+    assert check(CODES, post(P1 + "<p>The advertisement ran for three weeks.</p>")) == []

@@ -217,8 +217,10 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
             if box is not None and box not in matches and _can_submit(box):
                 matches[box] = ("PC302", None, "sign-up form")
                 resort = True
-    if promos is not None and promos.block_texts and _promo_sentences(post, promos, matches, info):
-        resort = True
+    for code in ("PC301", "PC302"):  # an ad's label or a promo's call to action, as a text of its own
+        table = tbl.get(code)
+        if table is not None and table.block_texts and _sentences(post, code, table, matches, info):
+            resort = True
     if matches:
         group_units(walk, matches, resort, result)
         expand_units(walk, result)
@@ -231,28 +233,32 @@ def _scan(post: ParsedPost, tbl: dict[str, SignatureTable], memo: dict[Any, _Kin
 _KIND_LIMIT = 200_000
 
 
-# Boxes a promo's sentence stands in on its own ("Sign up to our newsletter here"), shorter
-# than an article's paragraph (_units: longer ones are article text whatever they match).
+# Boxes an ad's label or a promo's sentence stands in on its own ("Advertisement", "Sign up
+# to our newsletter here"), shorter than an article's paragraph (_units: longer ones are
+# article text whatever they match).
 _SENTENCE_BLOCKS = ("p", "div", "aside", "section")
 _SENTENCE_CHARS = ARTICLE_PARAGRAPH
 
 
-def _promo_sentences(post: ParsedPost, promos: SignatureTable, matches: dict[etree._Element, Hit],
-                     info: dict[etree._Element, Element]) -> bool:
-    """Match the short paragraphs and boxes whose whole text is a promo's call to action
-    (``block-texts``); only in a post whose text holds a ``block-keys`` word. True if any did."""
+def _sentences(post: ParsedPost, code: str, table: SignatureTable, matches: dict[etree._Element, Hit],
+               info: dict[etree._Element, Element]) -> bool:
+    """Match the short paragraphs and boxes whose whole text is one of the table's
+    ``block-texts`` (an ad's label, a promo's call to action); only in a post whose text
+    holds a ``block-keys`` word. True if any did."""
     root = post.tree
     if root is None:
         return False
-    if not promos.may_hold_block_texts(post.visible_text):
+    if not table.may_hold_block_texts(post.visible_text):
         return False
     found = False
     for el in root.iter(*_SENTENCE_BLOCKS):
         if el in matches:
             continue
-        sig = promo_sentence(el, promos)
-        if sig is not None:
-            matches[el] = ("PC302", sig, sig.name)
+        sig = promo_sentence(el, table)
+        if sig is not None and not any(node in matches for node in el.iter()) and \
+                not any(node in matches for node in el.iterancestors()):
+            # (a label inside or around a slot its markup matched is the slot's)
+            matches[el] = (code, sig, sig.name)
             if el not in info:
                 info[el] = Element(el, el.tag.lower(), {str(k).lower(): str(v) for k, v in el.items()})
             found = True
@@ -260,7 +266,8 @@ def _promo_sentences(post: ParsedPost, promos: SignatureTable, matches: dict[etr
 
 
 def promo_sentence(el: etree._Element, promos: SignatureTable) -> Signature | None:
-    """The block-text signature the element's whole text matches, if it is short enough."""
+    """The block-text signature (an ad label's, a promo's) the element's whole text matches,
+    if it is short enough."""
     content = _short_text(el, _SENTENCE_CHARS)
     return promos.match_block_text(" ".join(content.split()).casefold()) if content else None
 

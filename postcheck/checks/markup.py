@@ -90,8 +90,10 @@ def ad_slot(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     slot ids (`dfp-ad-*`, `div-gpt-ad-*`, `gpt-ad-slot-N`), ad container classes
     (`mpu-ad`, `o-ads`, `m-block-ad`, `adsbygoogle`, `innity-*`), ad attributes
     (`data-o-ads-*`, `data-dfp`), taboola/outbrain widgets and iframes served by ad
-    hosts. Class and id tokens are compared as whole tokens or whole word parts, so
-    `header` or `download` never look like `ad`. One finding per outermost ad element
+    hosts, and the label a slot shows left as a paragraph or box of its own
+    ("Advertisement", "Story continues below advertisement", "Anzeige": the whole
+    text, `block-texts`). Class and id tokens are compared as whole tokens or whole
+    word parts, so `header` or `download` never look like `ad`. One finding per outermost ad element
     (a wrapper that holds nothing but the slot is part of it), from its start tag to
     its end tag. Malformed start tags such as `<divclass="m-block-ad "…>` are read
     from the raw source.
