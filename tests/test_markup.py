@@ -1089,3 +1089,19 @@ def test_an_ad_label_inside_a_matched_slot_is_the_slots() -> None:
 
 def test_a_sentence_about_an_advertisement_is_text() -> None:
     assert check(CODES, post(P1 + "<p>The advertisement ran for three weeks.</p>")) == []
+
+
+@pytest.mark.parametrize("box", [
+    '<div class="committee-membership"><h3>Committee members</h3><ul><li>Ann Lee (chair)</li><li>Bo Chen</li></ul>'
+    "</div>",
+    '<div class="membership-tiers"><p>Basic: 5 euros a month. Family: 9 euros a month.</p></div>',
+])
+def test_a_box_about_a_promo_topic_with_nothing_to_click_is_the_articles(box: str) -> None:
+    assert check(CODES, post(P1 + box)) == []
+
+
+def test_a_box_named_for_an_action_is_a_promo_even_with_its_form_stripped() -> None:
+    box = '<div class="newsletter-signup"><p>Get the morning briefing in your inbox.</p></div>'
+    assert [c for c, _, _ in check(CODES, post(P1 + box))] == ["PC302"]
+    linked = '<div class="membership-tiers"><p>Join today.</p><a href="https://news.example.com/join">Join</a></div>'
+    assert [c for c, _, _ in check(CODES, post(P1 + linked))] == ["PC302"]

@@ -42,7 +42,9 @@ from ._wording import (
     cites_an_article,
     editorial,
     heading_anchor,
+    names_an_action,
     off_site,
+    offers_an_action,
     presents_data,
 )
 
@@ -311,6 +313,12 @@ def _unless_wording(el: etree._Element, name: str, attrs: dict[str, str], hit: H
     if h is not None and h[0] == "PC301" and name not in NOT_CONTAINERS and captioned(el):
         # a captioned figure or a table is editorial (a figure of an MPU-6050 sensor, a
         # table of bills senators sponsored): ads carry no captions
+        h = None
+    if h is not None and h[0] == "PC302" and name not in NOT_CONTAINERS and h[1] is not None and \
+            h[1].substrings and not names_an_action(attrs) and not offers_an_action(el):
+        # a topic inside a class ("committee-membership", "donation-steps", "subscription-
+        # prices") on a box that offers nothing to click, fill in or load is the article's;
+        # a box named for an action ("newsletter-signup") is a promo whose form was stripped
         h = None
     if h is not None and h[0] == "PC302" and name not in NOT_CONTAINERS and presents_data(el):
         # a chart or table of donations, subscribers or members, with nothing to click:

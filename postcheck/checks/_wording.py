@@ -19,7 +19,7 @@ from ._signatures import SignatureTable, url_parts
 
 __all__ = [
     "CALLS_TO_ACTION", "FOOTNOTE_ID", "NOT_CONTAINERS", "WORD_SIGNATURES", "captioned", "cites_an_article",
-    "editorial", "heading_anchor", "off_site", "presents_data",
+    "editorial", "heading_anchor", "names_an_action", "off_site", "offers_an_action", "presents_data",
 ]
 
 
@@ -38,6 +38,26 @@ CALLS_TO_ACTION = frozenset({"a", "button", "form", "input"})
 # matched for what they link to or show (a promo image's path), not for what they hold
 NOT_CONTAINERS = CALLS_TO_ACTION | {"img", "iframe", "picture"}
 _DATA_TAGS = ("table", "svg", "canvas", "figure", "iframe", "img", "picture")
+
+
+# Words of a promo box's class or id that name what it asks readers to do (not a topic
+# such as membership, donation or subscription, which an article's box may be about).
+_PROMO_ACTIONS = ("subscribe", "newsletter", "paywall", "signup", "sign-up", "donate", "promo", "download-app",
+                  "app-download")
+
+
+def names_an_action(attrs: dict[str, str]) -> bool:
+    """Does the element's class or id name what a promo asks readers to do?"""
+    named = f"{attrs.get('class', '')} {attrs.get('id', '')}".lower()
+    return any(word in named for word in _PROMO_ACTIONS)
+
+
+def offers_an_action(el: etree._Element) -> bool:
+    """Does the box offer a reader something to do (a link, a button, a form to fill in, a
+    frame that loads one), or is it an empty placeholder a script fills?"""
+    if next(el.iter("a", "button", "form", "input", "select", "iframe", "script"), None) is not None:
+        return True
+    return not _visible_chars(el, 1)
 
 
 def presents_data(el: etree._Element) -> bool:
