@@ -1105,3 +1105,10 @@ def test_a_box_named_for_an_action_is_a_promo_even_with_its_form_stripped() -> N
     assert [c for c, _, _ in check(CODES, post(P1 + box))] == ["PC302"]
     linked = '<div class="membership-tiers"><p>Join today.</p><a href="https://news.example.com/join">Join</a></div>'
     assert [c for c, _, _ in check(CODES, post(P1 + linked))] == ["PC302"]
+
+
+def test_a_pixel_from_an_ad_host_is_a_tracking_pixel_not_an_ad_slot() -> None:
+    img = '<img src="https://googleads.g.doubleclick.net/pagead/viewthroughconversion/9/" width="1" height="1">'
+    assert [c for c, _, _ in check(CODES, post(P1 + img))] == ["PC303"]
+    banner = '<img src="https://googleads.g.doubleclick.net/pagead/imgad?id=1" width="300" height="250">'
+    assert [c for c, _, _ in check(CODES, post(P1 + banner))] == ["PC301"]

@@ -33,6 +33,7 @@ from ._units import (
     expand_units,
     find_empty_roots,
     group_units,
+    one_by_one,
 )
 from ._wording import (
     FOOTNOTE_ID,
@@ -305,6 +306,9 @@ def _unless_wording(el: etree._Element, name: str, attrs: dict[str, str], hit: H
         # a link within the page (a table of contents) goes nowhere to sign up, and its id
         # repeats the place it links to (kramdown's <a href="#pricing" id="markdown-toc-pricing">)
         h = _hit_without(name, attrs, tbl, _IN_PAGE_LINK_IGNORED)
+    if h is not None and h[0] == "PC301" and name == "img" and one_by_one(attrs):
+        # a 1x1 image from an ad host is a conversion or affiliate beacon: PC303's, not a slot
+        return None
     if h is not None and h[0] == "PC301" and h[2] in WORD_SIGNATURES and editorial(el, name, tbl):
         # an ad word alone is weak evidence: an element that holds what readers read
         # (a labelled span, list items, a described picture, a chart, a non-ad frame)

@@ -9,6 +9,7 @@ for PC306.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +22,7 @@ from ._signatures import Signature
 __all__ = [
     "ARTICLE_PARAGRAPH", "ASCII_SPACE", "EMPTY_BLOCKS", "EMPTY_INLINE", "INLINE_PARENTS", "STRUCTURAL", "Element",
     "Scan", "Unit", "Walk",
-    "element_info", "expand_units", "find_empty_roots", "group_units",
+    "element_info", "expand_units", "find_empty_roots", "group_units", "one_by_one",
 ]
 
 _INVISIBLE = frozenset({"script", "style", "noscript", "template", "title"})
@@ -387,3 +388,34 @@ def _merge_copies(units: list[Unit]) -> list[Unit]:
                 continue
         merged.append(unit)
     return merged
+
+
+# -- 1x1 images -----------------------------------------------------------------------
+
+_STYLE_SIZE = re.compile(r"(?:^|;)(width|height):([0-9.]+(?:px)?)(?=;|$|!)")
+_PIXEL_SIZES = frozenset({"0", "0px", "1px", "0.0", "1"})
+# a width the layout gives: a share of the container, or a minimum that overrides width:0
+_LAID_OUT = re.compile(r"(?:^|;)(?:min-)?width:(?:[0-9.]+%|auto)")
+
+
+def one_by_one(attrs: dict[str, str]) -> bool:
+    """Is the image sized 1×1 (or 0×0) by its attributes or its style? Not a responsive
+    image, which its container sizes: Next.js writes width="0" height="0", or
+    style="width:0;height:0;min-width:100%", on every photo."""
+    style = attrs.get("style", "").replace(" ", "").lower()
+    if "srcset" in attrs or "sizes" in attrs or (style and _LAID_OUT.search(style)):
+        return False
+    if _dimension(attrs.get("width")) in (0, 1) and _dimension(attrs.get("height")) in (0, 1):
+        return True
+    if "width" in style and "height" in style:
+        # the width and height properties themselves, not min-width:0 or max-height:0
+        sizes = {m.group(1): m.group(2) for m in _STYLE_SIZE.finditer(style)}
+        return sizes.get("width") in _PIXEL_SIZES and sizes.get("height") in _PIXEL_SIZES
+    return False
+
+
+def _dimension(value: str | None) -> int | None:
+    if value is None:
+        return None
+    value = value.strip().lower().removesuffix("px")
+    return int(value) if value.isdigit() and len(value) < 6 else None

@@ -7,7 +7,6 @@ in ``rules/markup/*.toml``; the shared walk is in :mod:`._scan`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,7 +33,7 @@ from ._edits import (
 from ._lazy import LAZY_KEYS, lazy_fix, looks_like_url, placeholder
 from ._scan import scan
 from ._signatures import EVENT_HANDLERS, URL_JUNK, URL_KEYS, tables, url_parts
-from ._units import Element, Unit
+from ._units import Element, Unit, one_by_one
 
 __all__ = ["active_content", "ad_slot", "empty_container", "lazy_image", "paywall_promo", "tracking_pixel"]
 
@@ -280,41 +279,14 @@ def tracking_pixel(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]
             yield Problem(start, end, f"tracking attribute {listed} on <{item.tag}>", fix=fix)
 
 
-_STYLE_SIZE = re.compile(r"(?:^|;)(width|height):([0-9.]+(?:px)?)(?=;|$|!)")
-_PIXEL_SIZES = frozenset({"0", "0px", "1px", "0.0", "1"})
-
-
 def _is_pixel(attrs: dict[str, str], table: Any) -> bool:
-    style = attrs.get("style", "").replace(" ", "").lower()
-    if "srcset" in attrs or "sizes" in attrs or (style and _LAID_OUT.search(style)):
-        # a responsive image, which its container sizes: Next.js writes width="0" height="0"
-        # or style="width:0;height:0;min-width:100%" on every photo
-        return _from_a_beacon_host(attrs, table)
-    if _dimension(attrs.get("width")) in (0, 1) and _dimension(attrs.get("height")) in (0, 1):
-        return True
-    if "width" in style and "height" in style:
-        # the width and height properties themselves, not min-width:0 or max-height:0
-        sizes = {m.group(1): m.group(2) for m in _STYLE_SIZE.finditer(style)}
-        if sizes.get("width") in _PIXEL_SIZES and sizes.get("height") in _PIXEL_SIZES:
-            return True
-    return _from_a_beacon_host(attrs, table)
+    return one_by_one(attrs) or _from_a_beacon_host(attrs, table)
 
 
 def _from_a_beacon_host(attrs: dict[str, str], table: Any) -> bool:
     src = attrs.get("src", "")
     return bool(table is not None and src and table.url_may_match(src)
                 and table.match_url(src, "img", paths=False) is not None)
-
-
-# a width the layout gives: a share of the container, or a minimum that overrides width:0
-_LAID_OUT = re.compile(r"(?:^|;)(?:min-)?width:(?:[0-9.]+%|auto)")
-
-
-def _dimension(value: str | None) -> int | None:
-    if value is None:
-        return None
-    value = value.strip().lower().removesuffix("px")
-    return int(value) if value.isdigit() and len(value) < 6 else None
 
 
 class ActiveContentOptions(RuleOptions):
