@@ -116,6 +116,9 @@ def test_french_no_break_spaces_are_typography(title: str) -> None:
     "Rząd w\xa0Polsce i\xa0związki partnerskie",  # Polish (WordPress's Sierotki plugin)
     "Путин на\xa0саммите\xa0— о\xa0переговорах",  # Russian: short prepositions, before a dash
     "Marathon record cut by 5\xa0km split",  # a number and its unit
+    "Benzin kostet 2\xa0€, in Rom 40,1\xa0°C",  # currency and degree signs
+    "Apple stellt das iPhone\xa015 vor",  # before a number
+    "Streit um §\xa0219a",
 ])
 def test_no_break_spaces_of_other_typographies(title: str) -> None:
     assert check("PC402", post(f'title: "{title}"')) == []

@@ -27,16 +27,18 @@ _MAYBE_STRAY_SPACE = re.compile(
 
 def _typographic_no_break(title: str, at: int, run: str) -> bool:
     """One no-break space where typography puts it: French (and Swiss, Belgian, Canadian)
-    before ``: ; ! ? » %`` and after ``«``; between groups of digits (``10 000``) or a
-    number and its unit (``5 km``); Czech, Slovak and Polish after a one-letter word, and
-    Russian after a word of one or two letters (``o dani``, ``w Polsce``, ``на саммите``:
-    CMSs and typographers keep it from ending a line), and before a dash."""
+    before ``: ; ! ? » %`` and after ``«``; before a number (``10 000``, ``iPhone 15``,
+    ``§ 219a``) and between a number and its unit (``5 km``, ``2 €``, ``40 °C``); Czech,
+    Slovak and Polish after a one-letter word, and Russian after a word of one or two
+    letters (``o dani``, ``w Polsce``, ``на саммите``: CMSs and typographers keep it from
+    ending a line); and before a dash."""
     if run not in ("\xa0", "\u202f"):
         return False
     before = title[at - 1] if at > 0 else ""
     after = title[at + 1] if at + 1 < len(title) else ""
-    if after in _SPACED_BEFORE or before == "«" or (before.isdigit() and (after.isdigit() or after.isalpha())):
-        return True
+    if after in _SPACED_BEFORE or before == "«" or after.isdigit() or (
+            before.isdigit() and (after.isalpha() or after in _UNIT_SIGNS)):
+        return True  # (a number keeps to its unit and to what it numbers: 2 €, 40 °C, iPhone 15, § 219a)
     if after in "–—":
         return True
     word = _LAST_WORD.search(title, 0, at)
@@ -48,6 +50,7 @@ def _typographic_no_break(title: str, at: int, run: str) -> bool:
 
 
 _SPACED_BEFORE = frozenset(":;!?»%")
+_UNIT_SIGNS = frozenset("€$£¥₽₹°‰′″")
 _LAST_WORD = re.compile(r"(?<![^\W\d_])[^\W\d_]+\Z")  # a whole word of letters ending the text
 
 

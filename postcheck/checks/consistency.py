@@ -112,9 +112,10 @@ def title_whitespace(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Proble
     spaces (U+00A0), line breaks and tabs, and zero-width characters (U+200B–U+200D,
     U+2060, U+FEFF) in `title`. A single ideographic space (U+3000) between CJK
     phrases is normal typography and is left alone, as are a single no-break space
-    where typography puts one (French before `: ; ! ? » %` and after `«`; between digit
-    groups or a number and its unit; Czech, Slovak and Polish after a one-letter word;
-    Russian after a word of one or two letters; before a dash), a zero-width joiner
+    where typography puts one (French before `: ; ! ? » %` and after `«`; before a
+    number, as in `10 000` or `iPhone 15`; between a number and its unit, `2 €`;
+    Czech, Slovak and Polish after a one-letter word; Russian after a word of one or
+    two letters; before a dash), a zero-width joiner
     inside an emoji sequence or between letters of a script that spells with it, and a
     zero width space between words of Thai, Lao, Tibetan, Myanmar or Khmer (their word
     boundary).
