@@ -363,6 +363,17 @@ def test_curly_and_straight_quotes_are_not_a_mismatch() -> None:
     assert check("PC405", post('title: "Don\'t call it a \\"comeback\\""', body=body)) == []
 
 
+@pytest.mark.parametrize("title", ["Stop using <br> tags for spacing", "Why </div> breaks layouts",
+                                   "The <hr> element, explained"])
+def test_a_title_that_names_a_tag_is_no_markup(title: str) -> None:
+    assert check("PC403", post(f'title: "{title}"')) == []
+
+
+def test_leftover_tags_in_a_title_are_still_markup() -> None:
+    for title in ("<b>Breaking</b> news", "Breaking</b> news", "Line one<br>line two"):
+        assert [c for c, _, _ in check("PC403", post(f'title: "{title}"'))] == ["PC403"], title
+
+
 @pytest.mark.parametrize(("title", "heading"), [
     ("The Long Way Home: A Family's Journey", "<h1>The Long Way Home:<br>A Family's Journey</h1>"),  # a line break
     ("Verkehrswende", "<h1>Verkehrs&shy;wende</h1>"),  # hyphenation hints

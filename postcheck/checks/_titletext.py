@@ -151,7 +151,27 @@ def markup_fixes(title: str) -> list[tuple[int, int, str]]:
         if name not in _HTML_TAGS:
             continue
         if name in _LINE_BREAKS:
+            if _spaced(title, m.start(), m.end()):
+                continue  # "Stop using <br> tags" names the element; a break sits in the text
             fixes.append((m.start(), m.end(), "" if name == "wbr" else " "))
-        elif token.startswith("</") or name in closed:
+        elif name in closed and (not token.startswith("</") or name in _FORMATTING or _paired(matches, m)):
+            # leftover formatting: an end tag of inline formatting, or any tag with its pair
+            # ("Why </div> breaks layouts" names an element)
             fixes.append((m.start(), m.end(), ""))
     return fixes
+
+
+_FORMATTING = frozenset("a abbr b big cite code del dfn em font i ins kbd mark nobr q s samp small span strike "
+                        "strong sub sup time tt u var".split())
+
+
+def _spaced(title: str, start: int, end: int) -> bool:
+    """Is the tag a word of its own, with spaces (or the title's ends) on both sides?"""
+    return (start == 0 or title[start - 1] == " ") and (end == len(title) or title[end] == " ")
+
+
+def _paired(matches: list[re.Match[str]], end_tag: re.Match[str]) -> bool:
+    """Does a start tag of the end tag's element come before it?"""
+    name = end_tag.group(1).lower()
+    return any(m.start() < end_tag.start() and m.group(1) and not m.group().startswith("</")
+               and m.group(1).lower() == name for m in matches)

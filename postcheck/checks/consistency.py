@@ -162,9 +162,10 @@ def title_markup(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     ## What it does
     Reports character references (`&amp;`, `&#x27;`, `&quot;`) and HTML tags (`<b>…</b>`,
     a stray `</i>`, `<br/>`) in `title`. Only real entity names and HTML element names
-    count: `AT&T;` or `<5G>` are left alone, and so is a start tag without its end tag
+    count: `AT&T;` or `<5G>` are left alone, and so are a start tag without its end tag
     ("How the `<time>` element works" names an element; leftover formatting comes in
-    pairs).
+    pairs), an end tag of a block element without its start tag ("Why `</div>` breaks
+    layouts"), and a line break that is a word of its own ("Stop using `<br>` tags").
 
     ## Why is this bad?
     `title` is plain text. Generators escape it again, so readers see
