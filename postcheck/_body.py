@@ -184,23 +184,69 @@ def block_parser() -> MarkdownIt:
 
 
 def fenced_code(text: str, start: int) -> list[tuple[int, int]]:
-    """[start, end) of each fenced code block in ``text[start:]``, as CommonMark reads it.
+    """[start, end) of the code Markdown shows as text in ``text[start:]``, as CommonMark
+    reads it: fenced and indented code blocks, and code spans (`` `<script>` ``) in
+    paragraphs, headings and list items (not in raw HTML blocks, where backticks are text).
 
-    Scraped posts are Markdown files: what a fence holds is literal text, not HTML, so a
+    Scraped posts are Markdown files: what code holds is literal text, not HTML, so a
     tutorial's ```` ```html ```` example is no leftover script. markdown-it-py finds the
-    fences with CommonMark's rules (a fence line inside an HTML block is no fence);
-    only its block parser runs, which is linear in the text.
+    blocks with CommonMark's rules (a fence line inside an HTML block is no fence); only
+    its block parser runs, which is linear in the text, and only in a post where a fence
+    line, an indented line holding a tag after a blank line, or a tag after a backtick
+    may make code of HTML.
     """
-    if ("```" not in text and "~~~" not in text) or _FENCE_LINE.search(text, start) is None:
+    may_fence = ("```" in text or "~~~" in text) and _FENCE_LINE.search(text, start) is not None
+    may_span = "`" in text and _CODE_SPAN_HINT.search(text, start) is not None
+    if not (may_fence or may_span or _INDENTED_HINT.search(text, start)):
         return []
     body = text[start:]
-    fences = [t.map for t in block_parser().parse(body) if t.type == "fence" and t.map]
-    if not fences:
-        return []
     line_starts = [0, *(m.end() for m in _LINE_BREAK.finditer(body))]
     last = len(line_starts)
-    return [(start + line_starts[a] if a < last else len(text), start + line_starts[b] if b < last else len(text))
-            for a, b in fences]
+
+    def offset(line: int) -> int:
+        return start + line_starts[line] if line < last else len(text)
+
+    spans: list[tuple[int, int]] = []
+    for token in block_parser().parse(body):
+        if not token.map:
+            continue
+        a, b = token.map
+        if token.type in ("fence", "code_block"):
+            spans.append((offset(a), offset(b)))
+        elif token.type == "inline" and may_span and "`" in token.content:
+            spans.extend(_code_spans(text, offset(a), offset(b)))
+    return sorted(spans)
+
+
+# A backtick then a tag on its line: a code span may hold markup. A tag on an indented line
+# after a blank one: an indented code block may hold it.
+_CODE_SPAN_HINT = re.compile(r"`[^`\n]*<")
+_INDENTED_HINT = re.compile(r"\n[ \t]*\r?\n(?: {4}|\t)[^\n]*<")
+_BACKTICKS = re.compile(r"`+")
+
+
+def _code_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The code spans of a paragraph's text: a run of backticks up to the next run of the
+    same length (CommonMark; an escaped backtick opens none)."""
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text, start, end)]
+    following: dict[int, int] = {}  # run index -> index of the next run of the same length
+    last_of: dict[int, int] = {}
+    for i in range(len(runs) - 1, -1, -1):
+        length = runs[i][1] - runs[i][0]
+        if length in last_of:
+            following[i] = last_of[length]
+        last_of[length] = i
+    spans = []
+    i = 0
+    while i < len(runs):
+        opener = runs[i]
+        closer = following.get(i)
+        if closer is None or (opener[0] > 0 and text[opener[0] - 1] == "\\"):
+            i += 1
+            continue
+        spans.append((opener[0], runs[closer][1]))
+        i = closer + 1
+    return spans
 
 
 def mask_code(text: str, spans: list[tuple[int, int]]) -> str:

@@ -1112,3 +1112,23 @@ def test_a_pixel_from_an_ad_host_is_a_tracking_pixel_not_an_ad_slot() -> None:
     assert [c for c, _, _ in check(CODES, post(P1 + img))] == ["PC303"]
     banner = '<img src="https://googleads.g.doubleclick.net/pagead/imgad?id=1" width="300" height="250">'
     assert [c for c, _, _ in check(CODES, post(P1 + banner))] == ["PC301"]
+
+
+MD_HEAD = '---\ntitle: "Hello world"\ndate: 2021-01-05T10:00:00+08:00\n---\n'
+
+
+@pytest.mark.parametrize("body", [
+    "Never paste `<script src=\"https://ads.example.com/a.js\"></script>` into a post.\n",
+    "A link such as `<a href=\"javascript:alert(1)\">x</a>` runs code.\n",
+    "Use ``<ins class=\"adsbygoogle\"></ins>`` with care.\n",
+    "Example:\n\n    <script>alert(1)</script>\n\nThat was an indented code block.\n",
+])
+def test_markup_in_markdown_code_is_text(body: str) -> None:
+    assert check(CODES, MD_HEAD + body) == []
+
+
+def test_backticks_that_make_no_code_span_hide_nothing() -> None:
+    # an escaped backtick opens no span; in a raw HTML block backticks are text
+    for body in ('Price \\`<script>alert(1)</script> and` more.\n',
+                 '<div>\n`<script>alert(1)</script>`\n</div>\n'):
+        assert [c for c, _, _ in check(CODES, MD_HEAD + body)] == ["PC304"], body

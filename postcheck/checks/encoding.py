@@ -68,7 +68,7 @@ _CODE_OPEN = re.compile(r"<(?:code|pre|kbd|samp|xmp|plaintext|script|style|noemb
 
 
 def _outside_code(post: ParsedPost, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The spans not inside a code element or a Markdown code fence of the body (looked up
+    """The spans not inside a code element or Markdown code of the body (looked up
     only for posts with hits)."""
     if not spans:
         return spans
@@ -227,7 +227,7 @@ def mojibake(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     "，。“的是在" become, on one line), and UTF-8 read as Latin-1 or Windows-1252
     (`Ã©` for `é`, `â€™` for `’`), judged by ftfy's badness heuristics around a cheap
     pre-signal. One finding per affected line. Not reported inside `<code>`, `<pre>`,
-    `<kbd>`, `<samp>`, `<textarea>` and Markdown code fences, where a post about
+    `<kbd>`, `<samp>`, `<textarea>` and Markdown code, where a post about
     encodings shows such text on purpose, nor for a word in capitals ending in `Ã` or
     `Ð` before a closing quotation mark (“É CAMPEÃ”), with no other such pair near it.
 
@@ -403,7 +403,7 @@ def double_escaped_entity(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[P
     Reports `&amp;` followed by an entity (`amp;`, `lt;`, `gt;`, `quot;`, `apos;`,
     `nbsp;`, common punctuation entities, or a numeric reference) in the body or in
     `title`; one finding per line. Not reported inside `<code>`, `<pre>`, `<kbd>`, `<samp>`,
-    `<textarea>` (embed code to copy) and Markdown code fences, nor next to the entity
+    `<textarea>` (embed code to copy) and Markdown code, nor next to the entity
     escaped once ("turns &lt; into &amp;lt;"), where a post about escaping shows such
     text on purpose.
 
