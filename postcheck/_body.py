@@ -185,19 +185,20 @@ def block_parser() -> MarkdownIt:
 
 def fenced_code(text: str, start: int) -> list[tuple[int, int]]:
     """[start, end) of the code Markdown shows as text in ``text[start:]``, as CommonMark
-    reads it: fenced and indented code blocks, and code spans (`` `<script>` ``) in
-    paragraphs, headings and list items (not in raw HTML blocks, where backticks are text).
+    reads it: fenced code blocks, and code spans (`` `<script>` ``) in paragraphs, headings
+    and list items (not in raw HTML blocks, where backticks are text). Not indented code
+    blocks: kramdown (Jekyll's) reads an HTML block to its end tag, so indented HTML after
+    a blank line inside it is HTML there (the Markdown check makes removals there unsafe).
 
     Scraped posts are Markdown files: what code holds is literal text, not HTML, so a
     tutorial's ```` ```html ```` example is no leftover script. markdown-it-py finds the
     blocks with CommonMark's rules (a fence line inside an HTML block is no fence); only
     its block parser runs, which is linear in the text, and only in a post where a fence
-    line, an indented line holding a tag after a blank line, or a tag after a backtick
-    may make code of HTML.
+    line or a tag after a backtick may make code of HTML.
     """
     may_fence = ("```" in text or "~~~" in text) and _FENCE_LINE.search(text, start) is not None
     may_span = "`" in text and _CODE_SPAN_HINT.search(text, start) is not None
-    if not (may_fence or may_span or _INDENTED_HINT.search(text, start)):
+    if not (may_fence or may_span):
         return []
     body = text[start:]
     line_starts = [0, *(m.end() for m in _LINE_BREAK.finditer(body))]
@@ -211,17 +212,15 @@ def fenced_code(text: str, start: int) -> list[tuple[int, int]]:
         if not token.map:
             continue
         a, b = token.map
-        if token.type in ("fence", "code_block"):
+        if token.type == "fence":
             spans.append((offset(a), offset(b)))
         elif token.type == "inline" and may_span and "`" in token.content:
             spans.extend(_code_spans(text, offset(a), offset(b)))
     return sorted(spans)
 
 
-# A backtick then a tag on its line: a code span may hold markup. A tag on an indented line
-# after a blank one: an indented code block may hold it.
+# A backtick then a tag on its line: a code span may hold markup.
 _CODE_SPAN_HINT = re.compile(r"`[^`\n]*<")
-_INDENTED_HINT = re.compile(r"\n[ \t]*\r?\n(?: {4}|\t)[^\n]*<")
 _BACKTICKS = re.compile(r"`+")
 
 

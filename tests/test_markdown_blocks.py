@@ -105,9 +105,9 @@ def test_an_indented_code_block_shows_markup_as_text() -> None:
     assert not _kept(f"# Heading\n    code\n    more {ad}\n", ad)
     # indented HTML inside an HTML block is HTML
     assert _kept('<div>\n    <p>x <ins class="adsbygoogle"></ins></p>\n</div>\n', '<ins class="adsbygoogle"></ins>')
-    # so a post's markup there is text, as in a fenced block: no leftover to report
     text = HEAD + 'Text.\n\n    <div class="ad-slot"></div> shown as code\n' + TAIL
-    assert findings("PC301", text, now=NOW) == []
+    [finding] = findings("PC301", text, now=NOW)
+    assert finding.fix is not None and finding.fix.applicability == "unsafe"
 
 
 def test_what_a_removal_joins_in_a_paragraph() -> None:
