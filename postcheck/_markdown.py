@@ -260,7 +260,10 @@ def edit_keeps_blocks(text: str, a: int, b: int, replacement: str, start: int,
         whole = not text[head:a].strip(" \t") and not replacement and all(
             line.strip(" \t") for line in removed_lines)
         no_container = not where[0].may_be_open(CONTAINER, head)
-        before_blank = not next_line.strip(" \t") and no_container
+        # (before a blank line, unless a removed line opens an HTML block that a blank line
+        # does not end: the blank line was inside it)
+        before_blank = not next_line.strip(" \t") and no_container and not any(
+            _opens_past_blanks(line) for line in removed_lines)
         # The next line takes the first's place and is read as it was. The lines between
         # cannot have changed its reading if the first opens or goes on with an HTML block
         # that only a blank line ends (after a paragraph's line, a "<div>" among them would
@@ -280,6 +283,16 @@ def edit_keeps_blocks(text: str, a: int, b: int, replacement: str, start: int,
         return True
     blocks = before() if before is not None else line_blocks(text[start:])
     return blocks is not None and blocks_kept(text, [(a, b, replacement)], blocks, start, removals=True)
+
+
+def _opens_past_blanks(line: str) -> bool:
+    """Does the line open an HTML block of conditions 1-5 (`<pre>`, `<script>`, a comment …)
+    and leave it open, so that blank lines after it are inside it?"""
+    key = line_key(line)
+    if key is None or len(key) < 4 or not isinstance(key[2], int) or key[2] >= 5:
+        return False
+    ends = key[3]
+    return not (isinstance(ends, tuple) and ends[key[2]])
 
 
 def _opens_blank_ended(line: str) -> bool:
