@@ -347,6 +347,14 @@ def test_whitespace_escapes_and_entities_are_not_mismatches(title: str, link: st
     assert check("PC405", post(f'title: "{title}"', link=link)) == []
 
 
+@pytest.mark.parametrize(("title", "link"), [
+    ('„Wir schaffen das“ – zehn Jahre danach', '"Wir schaffen das" – zehn Jahre danach'),  # German quotes
+    ("Caf\u00e9 culture returns", "Cafe\u0301 culture returns"),  # é composed, and e + accent
+])
+def test_the_same_title_typeset_otherwise_is_no_mismatch(title: str, link: str) -> None:
+    assert check("PC405", post(f"title: '{title}'", link=link)) == []
+
+
 def test_first_heading_fallback() -> None:
     body = ("\n<article><header><h1 class='t'>挑战「阿波罗」：苏联的月球</h1></header>"
             "<p>正文。</p></article>\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
@@ -296,11 +297,16 @@ def first_heading(post: ParsedPost, limit: int = 400) -> etree._Element | None:
 
 
 # Curly and straight quotes compare equal: a CMS's "smart quotes" turn the one into the other.
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+# (and German low quotes „…“ ‚…‘ against straight ones: the same title typeset otherwise)
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201c": '"', "\u201d": '"',
+                         "\u201e": '"'})
 
 
 def _shown(text: str) -> str:
-    return normalize_ws(unescape(text))
+    """As a reader sees it: entities resolved, whitespace normalized, and composed (NFC: a
+    letter and its accent typed as one character or two look the same)."""
+    shown = normalize_ws(unescape(text))
+    return shown if shown.isascii() else unicodedata.normalize("NFC", shown)
 
 
 def _heading_text(heading: etree._Element) -> str:
