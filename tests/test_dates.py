@@ -567,6 +567,13 @@ def _generic_reference(path: str, near: date) -> object:
             found.append((m.start(), run, run[:4], run[4:6], run[6:]))
     dates = []
     for pos, text, y, mo, d in found:
+        if not text.startswith("/"):  # a dashed or 8-digit date with letters of its segment on both sides is no date
+            segment_start = path.rfind("/", 0, pos) + 1
+            segment_end = path.find("/", pos + len(text))
+            before = path[segment_start:pos]
+            after = path[pos + len(text):len(path) if segment_end < 0 else segment_end]
+            if any(c.isalpha() for c in before) and any(c.isalpha() for c in after):
+                continue
         if int(y) in cal._GENERIC_YEARS:
             day = cal._real(int(y), int(mo), int(d))
             if day is not None and len(text) == 8 and text.isdigit() and (day - near).days > 366:
