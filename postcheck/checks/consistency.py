@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
-from lxml import etree
 from pydantic import Field
 
 from ..model import Edit, Fix, Problem
 from ..parse import ParsedPost
 from ..rule import RuleContext, RuleOptions, rule
+from ._headline import (
+    DROP_ZERO_WIDTH,
+    MD_ESCAPE,
+    QUOTES,
+    first_heading,
+    heading_text,
+    kicker_then,
+    normalize_ws,
+    shown,
+    strip_ellipsis,
+)
 from ._outlet import TitleSeparators, headline, headline_end, strip_outlet
 from ._title import (
     HEAD_CHARS,
@@ -23,22 +31,20 @@ from ._title import (
     title_source,
     title_tokens,
 )
-from ._titletext import markup_fixes, unescape, whitespace_problems
+from ._titletext import markup_fixes, whitespace_problems
 
 __all__ = ["TitleSeparators", "normalize_ws", "strip_outlet", "title_tokens"]
 
 # -- shared helpers ------------------------------------------------------------------------
 
 
-# (and soft hyphens: hyphenation hints a heading carries and og:title does not)
-_DROP_ZERO_WIDTH = {ord(ch): None for ch in (*ZERO_WIDTH, "\xad")}
 
 
 def _blank(text: str) -> bool:
     stripped = text.strip()
     if stripped and stripped[0] not in ZERO_WIDTH:
         return False  # a visible first character: no need to translate
-    return not text.translate(_DROP_ZERO_WIDTH).strip()
+    return not text.translate(DROP_ZERO_WIDTH).strip()
 
 
 _NON_BLANK_KEY = "\0pc4:non-blank-title"
@@ -53,11 +59,6 @@ def _title(post: ParsedPost) -> TitleSource | None:
         source = title_source(post)
         found = cache[_NON_BLANK_KEY] = None if source is None or _blank(source.value) else source
     return found  # type: ignore[no-any-return]
-
-
-def normalize_ws(text: str) -> str:
-    """Zero-width characters removed, every whitespace run one space, ends trimmed."""
-    return " ".join(text.translate(_DROP_ZERO_WIDTH).split())
 
 
 def _shorten(text: str, limit: int = 60) -> str:
@@ -269,74 +270,6 @@ def title_site_suffix(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Probl
 
 # -- PC405 ---------------------------------------------------------------------------------
 
-_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-_SKIPPED = frozenset({"script", "style", "noscript", "template", "head", "title"})
-_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
-_ELLIPSIS = ("...", "…", "..")
-
-
-def first_heading(post: ParsedPost, limit: int = 400) -> etree._Element | None:
-    """The body's first heading, when no text comes before it."""
-    root = post.tree
-    if root is None:
-        return None
-    seen = 0
-    for event, el in etree.iterwalk(root, events=("start", "end")):
-        seen += 1
-        if seen > limit:
-            return None
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if event == "start":
-            if tag in _HEADINGS:
-                return el
-            if tag and tag not in _SKIPPED and el.text and el.text.strip():
-                return None
-        elif el is not root and el.tail and el.tail.strip():
-            return None
-    return None
-
-
-# Curly and straight quotes compare equal: a CMS's "smart quotes" turn the one into the other.
-# (and German low quotes „…“ ‚…‘ against straight ones: the same title typeset otherwise)
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201c": '"', "\u201d": '"',
-                         "\u201e": '"'})
-
-
-def _shown(text: str) -> str:
-    """As a reader sees it: entities resolved, whitespace normalized, and composed (NFC: a
-    letter and its accent typed as one character or two look the same)."""
-    shown = normalize_ws(unescape(text))
-    return shown if shown.isascii() else unicodedata.normalize("NFC", shown)
-
-
-def _heading_text(heading: etree._Element) -> str:
-    """The heading's text, with a line break (``<br>``) read as the space it shows as."""
-    pieces = [heading.text or ""]
-    for node in heading.iterdescendants():
-        if node.tag == "br":
-            pieces.append(" ")
-        elif isinstance(node.tag, str):
-            pieces.append(node.text or "")
-        if node.tail:
-            pieces.append(node.tail)
-    return "".join(pieces)
-
-
-def _kicker_then(heading: etree._Element, title: str) -> bool:
-    """Is the heading a kicker followed by the title, each in an element of its own
-    (``<h1><span class="kicker">Verkehrswende</span> <span>Warum die Bahn …</span></h1>``)?"""
-    children = [c for c in heading if isinstance(c.tag, str) and c.tag != "br"]
-    return len(children) >= 2 and _shown(_heading_text(children[-1])).translate(_QUOTES) == \
-        _shown(title).translate(_QUOTES)
-
-
-def _strip_ellipsis(text: str) -> str:
-    for e in _ELLIPSIS:
-        if text.endswith(e):
-            return text[: -len(e)].rstrip()
-    return text
-
-
 @rule("PC405", "title-body-mismatch", severity="warning")
 def title_body_mismatch(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     """The title repeated in the body differs from `title`.
@@ -380,7 +313,7 @@ def title_body_mismatch(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pro
     scaffold = post.scaffold
     if scaffold.link_text is not None and scaffold.link_text_span is not None:
         link_text = scaffold.link_text
-        other = _MD_ESCAPE.sub(r"\1", link_text) if "\\" in link_text else link_text
+        other = MD_ESCAPE.sub(r"\1", link_text) if "\\" in link_text else link_text
         if other == source.value:
             return  # the same text compares equal after any normalization
         where = "the link line's text"
@@ -390,17 +323,17 @@ def title_body_mismatch(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pro
         heading = first_heading(post)
         if heading is None:
             return
-        other = _heading_text(heading)
-        if _kicker_then(heading, source.value):
+        other = heading_text(heading)
+        if kicker_then(heading, source.value):
             return
         where = "the body's first heading"
         start = end = -1  # the heading's start tag, looked for only when there is a finding
     # compared with quotes made straight, shown as written (the same length: slices agree)
-    title_shown, other_shown = _shown(source.value), _shown(other)
-    title, body_title = title_shown.translate(_QUOTES), other_shown.translate(_QUOTES)
+    title_shown, other_shown = shown(source.value), shown(other)
+    title, body_title = title_shown.translate(QUOTES), other_shown.translate(QUOTES)
     if not title or not body_title or title == body_title:
         return
-    bare_title, bare_other = _strip_ellipsis(title), _strip_ellipsis(body_title)
+    bare_title, bare_other = strip_ellipsis(title), strip_ellipsis(body_title)
     if bare_title == bare_other:
         if len(title) < len(body_title):
             message = f"title is truncated: {where} ends with an ellipsis at the same point"
