@@ -1131,3 +1131,10 @@ def test_backticks_that_make_no_code_span_hide_nothing() -> None:
     for body in ('Price \\`<script>alert(1)</script> and` more.\n',
                  '<div>\n`<script>alert(1)</script>`\n</div>\n'):
         assert [c for c, _, _ in check(CODES, MD_HEAD + body)] == ["PC304"], body
+
+
+def test_a_box_with_a_label_and_a_picture_is_not_the_labels() -> None:
+    box = '<div><p>Advertisement</p><img src="https://news.example.com/photo.jpg" alt="The harbour at dawn"></div>'
+    found = findings(CODES, post(P1 + box))
+    assert all(not f.message.startswith("leftover ad slot <div>") for f in found)
+    assert [f.message for f in found] == ["leftover ad slot <p> (ad-label-texts)"]

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from lxml import etree
 
 from ..data import RuleData
-from ..parse import ParsedPost, element_text, repaired_name
+from ..parse import MEDIA_TAGS, ParsedPost, element_text, repaired_name
 from ._signatures import EVENT_HANDLERS, URL_JUNK, URL_KEYS, Signature, SignatureTable, tables
 from ._units import (
     ARTICLE_PARAGRAPH,
@@ -259,8 +259,10 @@ def _sentences(post: ParsedPost, code: str, table: SignatureTable, matches: dict
             continue
         sig = promo_sentence(el, table)
         if sig is not None and not any(node in matches for node in el.iter()) and \
-                not any(node in matches for node in el.iterancestors()):
-            # (a label inside or around a slot its markup matched is the slot's)
+                not any(node in matches for node in el.iterancestors()) and \
+                next(el.iter(*MEDIA_TAGS), None) is None:
+            # (a label inside or around a slot its markup matched is the slot's; a box that
+            # also shows a picture or a video holds more than the words)
             matches[el] = (code, sig, sig.name)
             if el not in info:
                 info[el] = Element(el, el.tag.lower(), {str(k).lower(): str(v) for k, v in el.items()})
