@@ -1095,6 +1095,9 @@ def test_a_sentence_about_an_advertisement_is_text() -> None:
     '<div class="committee-membership"><h3>Committee members</h3><ul><li>Ann Lee (chair)</li><li>Bo Chen</li></ul>'
     "</div>",
     '<div class="membership-tiers"><p>Basic: 5 euros a month. Family: 9 euros a month.</p></div>',
+    # a newsletter republished as a post: its items are the article
+    '<div class="newsletter-item"><h3>Weather</h3><p>Storms are expected after 4pm.</p></div>',
+    '<div class="paywall-timeline"><ol><li>2011: The Times launches its metered paywall.</li></ol></div>',
 ])
 def test_a_box_about_a_promo_topic_with_nothing_to_click_is_the_articles(box: str) -> None:
     assert check(CODES, post(P1 + box)) == []

@@ -40,10 +40,11 @@ NOT_CONTAINERS = CALLS_TO_ACTION | {"img", "iframe", "picture"}
 _DATA_TAGS = ("table", "svg", "canvas", "figure", "iframe", "img", "picture")
 
 
-# Words of a promo box's class or id that name what it asks readers to do (not a topic
-# such as membership, donation or subscription, which an article's box may be about).
-_PROMO_ACTIONS = ("subscribe", "newsletter", "paywall", "signup", "sign-up", "donate", "promo", "download-app",
-                  "app-download")
+# Words of a promo box's class or id that name what it asks readers to do; not a topic
+# such as a newsletter, a paywall, membership, donations or subscriptions, which an
+# article's box may be about (newsletter-item, paywall-timeline, committee-membership).
+_PROMO_ACTIONS = ("subscribe", "signup", "sign-up", "donate", "promo", "download-app", "app-download", "join",
+                  "register", "cta")
 
 
 def names_an_action(attrs: dict[str, str]) -> bool:

@@ -159,9 +159,9 @@ def paywall_promo(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     on subscriptions, a charity's donate page) unless to a sign-up form, links within
     the page, heading anchors (any id on a heading or right inside one), charts or
     tables about donations or members that offer nothing to click, and boxes whose
-    class names a topic (`committee-membership`, `donation-steps`) rather than an
-    action (`newsletter-signup`, `subscribe-box`) when they offer nothing to click,
-    fill in or load.
+    class names a topic (`newsletter-item`, `paywall-timeline`, `donation-steps`)
+    rather than an action (`newsletter-signup`, `subscribe-box`) when they offer
+    nothing to click, fill in or load.
 
     ## Why is this bad?
     The promo belongs to the site, not to the article; republished, it advertises
