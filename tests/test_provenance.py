@@ -222,6 +222,11 @@ def test_pc202_http_on_an_https_site_fixes_source_and_link_line(
     assert "from: https://www.example.com/a\n" in out and "(https://www.example.com/a)" in out
 
 
+def test_pc202_says_nothing_of_another_host(site_engine_kwargs: dict[str, Any]) -> None:
+    # a feed proxy's URL under the outlet's name: the outlet's https says nothing of it
+    assert check("PC202", post("http://feedproxy.example.net/~r/a", author="Example"), **site_engine_kwargs) == []
+
+
 def test_pc202_silent_on_https_or_unknown_sites(site_engine_kwargs: dict[str, Any]) -> None:
     assert check("PC202", post("https://www.example.com/a", author="Example"), **site_engine_kwargs) == []
     assert check("PC202", post("http://other.org/a", author="Other"), **site_engine_kwargs) == []

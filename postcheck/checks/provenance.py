@@ -161,7 +161,8 @@ def insecure_source_url(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pro
 
     ## What it does
     When the site profile chosen by `author` (`rules/sites/*.toml`) says `https =
-    true`, reports a source URL that starts with `http://`.
+    true`, reports a source URL that starts with `http://` on one of the profile's
+    hosts (a feed proxy or another site says nothing of the outlet's https).
 
     ## Why is this bad?
     The http URL only redirects to the https one: links and duplicate detection work
@@ -194,6 +195,9 @@ def insecure_source_url(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pro
         return
     lead = len(url) - len(url.lstrip())
     if url[lead : lead + 7].lower() != "http://":
+        return
+    host = source_host(post)
+    if not host or not owns_host(ctx.data, profile, host):
         return
     start, end = post.field_span(ctx.source_field)
     edits: list[Edit] = []
