@@ -355,6 +355,12 @@ def test_the_same_title_typeset_otherwise_is_no_mismatch(title: str, link: str) 
     assert check("PC405", post(f"title: '{title}'", link=link)) == []
 
 
+def test_the_outlets_name_after_one_of_them_is_no_mismatch() -> None:
+    # the link line repeating the page's <title>, outlet and all: the same headline
+    assert check("PC405", post('title: "消息：天津撤回国资云文件"', link="消息：天津撤回国资云文件 | 联合早报")) == []
+    assert len(check("PC405", post('title: "消息：天津撤回国资云文件"', link="消息：天津撤回 | 联合早报"))) == 1
+
+
 def test_first_heading_fallback() -> None:
     body = ("\n<article><header><h1 class='t'>挑战「阿波罗」：苏联的月球</h1></header>"
             "<p>正文。</p></article>\n")

@@ -281,7 +281,8 @@ def title_body_mismatch(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pro
     normalization (whitespace itself is PC402's business; a `<br>` reads as a space,
     soft hyphens as nothing), Markdown escapes and HTML entities resolved, curly and
     straight quotes alike. A heading made of a kicker and the title, each in an
-    element of its own, holds the title. When one is a prefix of the
+    element of its own, holds the title, and so does one that adds the outlet's name
+    after a separator (a title suffix is PC404's). When one is a prefix of the
     other (give or take a trailing `...`), the message says which side was cut short.
     A first heading below `<h1>` is compared only for such a cut: it is as often a
     section ("At a glance") as the headline repeated.
@@ -328,6 +329,8 @@ def title_body_mismatch(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pro
             return
         where = "the body's first heading"
         start = end = -1  # the heading's start tag, looked for only when there is a finding
+    if other != source.value and headline(post, ctx, other) == headline(post, ctx, source.value):
+        return  # the same headline, one of them with the outlet's name after it (PC404's business)
     # compared with quotes made straight, shown as written (the same length: slices agree)
     title_shown, other_shown = shown(source.value), shown(other)
     title, body_title = title_shown.translate(QUOTES), other_shown.translate(QUOTES)
