@@ -47,6 +47,7 @@ from ._wording import (
     off_site,
     offers_an_action,
     presents_data,
+    text_head,
 )
 
 __all__ = ["promo_sentence", "scan"]
@@ -273,20 +274,10 @@ def _sentences(post: ParsedPost, code: str, table: SignatureTable, matches: dict
 def promo_sentence(el: etree._Element, promos: SignatureTable) -> Signature | None:
     """The block-text signature (an ad label's, a promo's) the element's whole text matches,
     if it is short enough."""
-    content = _short_text(el, _SENTENCE_CHARS)
-    return promos.match_block_text(" ".join(content.split()).casefold()) if content else None
-
-
-def _short_text(el: etree._Element, limit: int) -> str | None:
-    """The element's visible text, or None when it is ``limit`` characters or longer."""
-    pieces: list[str] = []
-    size = 0
-    for piece in el.itertext():
-        size += len(piece)
-        if size >= limit:
-            return None
-        pieces.append(str(piece))
-    return "".join(pieces)
+    content = text_head(el, _SENTENCE_CHARS)
+    if not content or len(content) >= _SENTENCE_CHARS:
+        return None  # (longer: an article's paragraph, whatever it says)
+    return promos.match_block_text(" ".join(content.split()).casefold())
 
 
 def _unless_wording(el: etree._Element, name: str, attrs: dict[str, str], hit: Hit,

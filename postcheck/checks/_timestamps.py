@@ -13,6 +13,7 @@ from lxml import etree
 
 from ..parse import ParsedPost, element_text
 from ._calendar import epoch, time_instant
+from ._wording import visible_chars
 
 __all__ = ["embedded_time"]
 
@@ -81,16 +82,6 @@ _MAX_BLOCKS = 50
 _MAX_TIMES = 20
 
 
-def _has_chars(node: Any, wanted: int) -> bool:
-    """Does the node hold at least ``wanted`` non-space characters of text?"""
-    count = 0
-    for piece in node.itertext():
-        count += len("".join(piece.split()))
-        if count >= wanted:
-            return True
-    return False
-
-
 def embedded_time(post: ParsedPost, tolerance: timedelta) -> tuple[datetime, tuple[int, int], str] | None:
     """The body's own publish time: the leading comment, else one consistent `<time>`."""
     scaffold = post.scaffold
@@ -117,7 +108,7 @@ def embedded_time(post: ParsedPost, tolerance: timedelta) -> tuple[datetime, tup
         if event == "end":
             if not after_text and tag in _TEXT_BLOCKS:
                 blocks += 1
-                after_text = blocks > _MAX_BLOCKS or _has_chars(element, _SENTENCE_CHARS)
+                after_text = blocks > _MAX_BLOCKS or visible_chars(element, _SENTENCE_CHARS) >= _SENTENCE_CHARS
             continue
         if tag != "time":
             continue

@@ -19,7 +19,8 @@ from ._signatures import SignatureTable, url_parts
 
 __all__ = [
     "CALLS_TO_ACTION", "FOOTNOTE_ID", "NOT_CONTAINERS", "WORD_SIGNATURES", "captioned", "cites_an_article",
-    "editorial", "heading_anchor", "names_an_action", "off_site", "offers_an_action", "presents_data",
+    "editorial", "heading_anchor", "names_an_action", "off_site", "offers_an_action", "presents_data", "text_head",
+    "visible_chars",
 ]
 
 
@@ -58,13 +59,13 @@ def offers_an_action(el: etree._Element) -> bool:
     frame that loads one), or is it an empty placeholder a script fills?"""
     if next(el.iter("a", "button", "form", "input", "select", "iframe", "script"), None) is not None:
         return True
-    return not _visible_chars(el, 1)
+    return not visible_chars(el, 1)
 
 
 def presents_data(el: etree._Element) -> bool:
     """Does the element show a table, chart, picture or list and offer nothing to click or
     fill in (membership prices, donation steps, a ranking of app downloads)?"""
-    found_data = el.tag in ("ul", "ol", "dl") and bool(_text_head(el, _HEAD_CHARS).strip())
+    found_data = el.tag in ("ul", "ol", "dl") and bool(text_head(el, _HEAD_CHARS).strip())
     for inner in el.iter(*_DATA_TAGS, *CALLS_TO_ACTION):
         tag = inner.tag
         if tag in CALLS_TO_ACTION:
@@ -88,7 +89,7 @@ _DESCRIBED = 15  # characters of alt text that describe a picture
 def editorial(el: etree._Element, name: str, tbl: dict[str, SignatureTable]) -> bool:
     """Does the element hold content a reader reads, rather than an ad's slot or label?"""
     # counted only as far as the thresholds: nested matches must not each read a long article
-    chars = _visible_chars(el, _LABEL_CHARS)
+    chars = visible_chars(el, _LABEL_CHARS)
     if name in _INLINE_TEXT and chars:
         return True
     if name in _LISTS and chars >= _DESCRIBED:
@@ -113,7 +114,7 @@ def editorial(el: etree._Element, name: str, tbl: dict[str, SignatureTable]) -> 
     return False
 
 
-def _visible_chars(el: etree._Element, limit: int) -> int:
+def visible_chars(el: etree._Element, limit: int) -> int:
     """Non-space characters of the element's text outside scripts and styles, counted up to
     ``limit`` (each piece is read only as far as needed: one long article under many
     nested matches is not read again for each)."""
@@ -163,14 +164,14 @@ def heading_anchor(el: etree._Element, name: str, ident: str) -> bool:
     parts = _WORD.findall(unquote(ident).casefold())
     if len(parts) < 2:
         return False
-    words = _WORD.findall(_text_head(el, _HEAD_CHARS + len(ident)).casefold())  # its first words suffice
+    words = _WORD.findall(text_head(el, _HEAD_CHARS + len(ident)).casefold())  # its first words suffice
     return len(words) > len(parts) and words[:len(parts)] == parts
 
 
 _HEAD_CHARS = 200
 
 
-def _text_head(el: etree._Element, limit: int) -> str:
+def text_head(el: etree._Element, limit: int) -> str:
     """The element's text, read only until ``limit`` characters (a container may hold a
     whole article, and nested containers would each read it again)."""
     pieces: list[str] = []
