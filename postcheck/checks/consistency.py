@@ -329,13 +329,13 @@ def title_body_mismatch(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Pro
             return
         where = "the body's first heading"
         start = end = -1  # the heading's start tag, looked for only when there is a finding
-    if other != source.value and headline(post, ctx, other) == headline(post, ctx, source.value):
-        return  # the same headline, one of them with the outlet's name after it (PC404's business)
     # compared with quotes made straight, shown as written (the same length: slices agree)
     title_shown, other_shown = shown(source.value), shown(other)
     title, body_title = title_shown.translate(QUOTES), other_shown.translate(QUOTES)
     if not title or not body_title or title == body_title:
         return
+    if headline(post, ctx, other) == headline(post, ctx, source.value):
+        return  # the same headline, one of them with the outlet's name after it (PC404's business)
     bare_title, bare_other = strip_ellipsis(title), strip_ellipsis(body_title)
     if bare_title == bare_other:
         if len(title) < len(body_title):
