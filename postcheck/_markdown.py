@@ -247,6 +247,7 @@ def edit_keeps_blocks(text: str, a: int, b: int, replacement: str, start: int,
     (the offset of each line of ``text``) saves looking for the edit's line, and
     ``block_starts`` (of ``text``) looks for HTML blocks once a text."""
     head, tail = line_around(text, start, a, b, line_starts)
+    parsed: list[LineBlock] | None = None  # the parse of the text before the edit, once asked for
     where = (block_starts if block_starts is not None else BlockStarts(text), head)
     if _maybe_code(text, start, head, a, b, where):
         pass  # a line indented as code may be an indented code block, which shows markup as text: parse
@@ -262,14 +263,23 @@ def edit_keeps_blocks(text: str, a: int, b: int, replacement: str, start: int,
         no_container = not where[0].may_be_open(CONTAINER, head)
         # (before a blank line, unless a removed line opens an HTML block that a blank line
         # does not end: the blank line was inside it)
-        before_blank = not next_line.strip(" \t") and no_container and not any(
-            _opens_past_blanks(line) for line in removed_lines)
+        before_blank = not next_line.strip(" \t") and not any(_opens_past_blanks(line) for line in removed_lines)
         # The next line takes the first's place and is read as it was. The lines between
         # cannot have changed its reading if the first opens or goes on with an HTML block
         # that only a blank line ends (after a paragraph's line, a "<div>" among them would
         # have ended the paragraph).
         takes_its_place = equal_keys(first_line, next_line, where) and (
-            len(removed_lines) == 1 or no_container and _opens_blank_ended(first_line))
+            len(removed_lines) == 1 or _opens_blank_ended(first_line))
+        if not no_container and whole and (before_blank or takes_its_place and len(removed_lines) > 1):
+            # A line that looks like a list item or a quote came earlier (often text inside
+            # raw HTML: "3. ..." in a <p>): the parse of the text before the edit, which
+            # the full check below would need anyway, tells whether one holds any line
+            # up to the removed ones.
+            parsed = before() if before is not None else None
+            no_container = parsed is not None and _no_container_through(
+                text, start, b - 1, parsed, where[0], line_starts)
+        before_blank = before_blank and no_container
+        takes_its_place = takes_its_place and (len(removed_lines) == 1 or no_container)
         if whole and not ends_a_block(removed, where) and (before_blank or takes_its_place) \
                 and not _inline_risk(text, head, tail, a, b, replacement):
             # Lines that end no block, going whole before a blank line (or the end), or before
@@ -281,8 +291,25 @@ def edit_keeps_blocks(text: str, a: int, b: int, replacement: str, start: int,
             same_line_key(text, head, tail, a, b, replacement, where) and \
             not _inline_risk(text, head, tail, a, b, replacement):
         return True
-    blocks = before() if before is not None else line_blocks(text[start:])
-    return blocks is not None and blocks_kept(text, [(a, b, replacement)], blocks, start, removals=True)
+    if parsed is None:
+        parsed = before() if before is not None else line_blocks(text[start:])
+    return parsed is not None and blocks_kept(text, [(a, b, replacement)], parsed, start, removals=True)
+
+
+def _no_container_through(text: str, start: int, offset: int, blocks: list[LineBlock], starts: BlockStarts,
+                          line_starts: Callable[[], list[int]] | None) -> bool:
+    """Does no list item or quote hold any line of ``text[start:]`` up to the one holding
+    ``offset``, as the parse ``blocks`` of that text reads it?"""
+    first = starts.parsed_container_line
+    if first is None:
+        first = starts.parsed_container_line = next(
+            (i for i, block in enumerate(blocks) if block.containers), len(blocks))
+    if line_starts is not None:
+        index = line_starts()
+        line = bisect_right(index, offset) - bisect_right(index, start)
+    else:
+        line = len(LINE_BREAK.findall(text, start, offset))
+    return line < first
 
 
 def _opens_past_blanks(line: str) -> bool:

@@ -131,6 +131,9 @@ class BlockStarts:
         self._lines: dict[int, _LineFacts | None] = {}
         # line start -> whether an indented line there may be in an indented code block
         self.code_lines: dict[int, bool] = {}
+        # the first line of the text after its start offset that a list item or a quote
+        # holds, as a parse of the text reads it (set by the one who parsed it)
+        self.parsed_container_line: int | None = None
 
     def first(self, kind: int) -> int:
         found = self._first.get(kind)

@@ -18,7 +18,7 @@ from lxml import html as lxml_html
 from markdown_it import MarkdownIt
 
 from postcheck import fix_text
-from postcheck._markdown import blocks_kept, edit_keeps_blocks, together
+from postcheck._markdown import LineBlock, blocks_kept, edit_keeps_blocks, line_blocks, together
 from postcheck._mdlines import HTML_BLOCK_ENDS, HTML_BLOCK_OPENERS, line_key
 
 from .helpers import NOW, findings
@@ -154,6 +154,57 @@ def test_shortcuts_never_keep_what_a_parse_would_not(pieces: list[tuple[str, str
     replacement = data.draw(st.sampled_from(["", "<!---->", " "]))
     if edit_keeps_blocks(body, a, b, replacement, 0, _no_parse):
         assert blocks_kept(body, [(a, b, replacement)], removals=True)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["<div>", '<div class="ad">', "</div>", "<p>", "2. text in a p", "- item",
+                                           "> quote", "text", "    <div>", "  <p>", "   <span>x</span>", ""]),
+                          st.sampled_from(["\n", "\n\n", "\r\n"])), min_size=2, max_size=9),
+       st.data())
+def test_whole_lines_decided_by_the_parse_before(pieces: list[tuple[str, str]], data: st.DataObject) -> None:
+    # Whole lines removed after a line that looks like a list item or a quote: the parse of
+    # the text before the edit tells whether one holds them. "Kept" must be the parse's.
+    body = "".join(piece + separator for piece, separator in pieces)
+    line_starts = [0]
+    for piece, separator in pieces:
+        line_starts.append(line_starts[-1] + len(piece) + len(separator))
+    a = data.draw(st.sampled_from(line_starts[:-1]))
+    b = data.draw(st.sampled_from([o for o in line_starts if o > a]))
+    if edit_keeps_blocks(body, a, b, "", 0, lambda: line_blocks(body)):
+        assert blocks_kept(body, [(a, b, "")], removals=True)
+
+
+def test_a_list_looking_line_inside_html_does_not_force_a_parse_after() -> None:
+    # "2. ..." inside a <p> only looks like a list item: the parse before the edit says no
+    # list holds the lines, and the ad's lines go whole (no second parse of the text after)
+    body = "<div>\n  <p>\n   2. A numbered point in the text.\n  </p>\n  <div class=\"ad\">\n    <div>\n" \
+           "    </div>\n  </div>\n  <p>\n   More.\n  </p>\n</div>\n\nMore *text*.\n"
+    a = body.index('  <div class="ad">')
+    b = body.index("  <p>\n   More.")
+    parses = []
+
+    def before() -> list[LineBlock]:
+        parses.append(1)
+        return line_blocks(body)
+
+    assert blocks_kept(body, [(a, b, "")], removals=True)
+    import postcheck._markdown as markdown_module
+    real = markdown_module.blocks_kept
+    try:
+        markdown_module.blocks_kept = _refuse  # type: ignore[assignment]
+        assert edit_keeps_blocks(body, a, b, "", 0, before)
+    finally:
+        markdown_module.blocks_kept = real
+    assert parses == [1]
+    # a real list item before: its item would take the indented lines after the ad
+    listed = "- item\n" + body
+    a2, b2 = a + 7, b + 7
+    assert edit_keeps_blocks(listed, a2, b2, "", 0, lambda: line_blocks(listed)) == \
+        blocks_kept(listed, [(a2, b2, "")], removals=True)
+
+
+def _refuse(*args: object, **kwargs: object) -> bool:
+    raise AssertionError("parsed the text after the edit")
 
 
 def test_a_long_line_is_not_copied_for_each_edit() -> None:
