@@ -8,6 +8,7 @@ import stat
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -681,3 +682,16 @@ def test_a_signal_while_the_temporary_file_is_made_leaves_no_file(tmp_path: Any,
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("size", [0, 1, 9, 10, 11, 70_000, 200_000])
+def test_reads_a_file_whole_or_one_byte_past_the_limit(tmp_path: Path, size: int) -> None:
+    from postcheck._fixio import read_regular
+
+    data = bytes(range(256)) * (size // 256 + 1)
+    data = data[:size]
+    path = tmp_path / "post.md"
+    path.write_bytes(data)
+    # at most limit + 1 bytes: one past the limit says the file is too large
+    assert read_regular(str(path), 10) == data[:11]
+    assert read_regular(str(path), 1_000_000) == data
