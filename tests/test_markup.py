@@ -1024,6 +1024,23 @@ def test_promo_sentences_are_read_in_any_case(sentence: str) -> None:
     assert [c for c, _, _ in check(CODES, post(P1 + f"<p>{sentence}</p>"))] == ["PC302"]
 
 
+@pytest.mark.parametrize(("appeal", "found"), [
+    ("<p><strong>欢迎订阅德国之声“古典音乐风”播客，收听更多出色的古典音乐演出。</strong></p>", ["PC302"]),
+    ("<p>订阅频道 ：https://bit.ly/3abc<br />观看视频：https://bit.ly/3def<br />支持我们：https://donation.example.org</p>",
+     ["PC302"]),
+    ("<p>本文为FT中文网会员专享内容，请订阅后阅读全文。</p>", ["PC302"]),
+    ("<p>请登录后阅读全文</p>", ["PC302"]),  # its key is "阅读全文", not "订阅"
+    ("<p>欢迎给您喜欢的作者捐助。您的捐助可以帮助作者写出更多好文章，非常感谢！</p>", ["PC302"]),
+    # a host's closing words in a programme's transcript, and sentences about subscriptions
+    ("<p>好，今天就先聊到这里，如果你喜欢我们的节目，请记得订阅、留言、按赞，跟你的亲朋好友分享。</p>", []),
+    ("<p>订阅频道的人数在一年内增加了三成。</p>", []),
+    ("<p>据《新京报》发布的订阅广告，明年该报将改为周一至周五出报。</p>", []),
+])
+def test_chinese_calls_to_action(appeal: str, found: list[str]) -> None:
+    article = "<p>德国之声报道，贝多芬的英雄交响曲洋溢着自由的理念和战斗的气息，第四乐章为终曲。</p>"
+    assert [c for c, _, _ in check(CODES, post(article + appeal))] == found
+
+
 def test_a_removal_after_the_timestamp_comment_on_its_line_keeps_the_line_break() -> None:
     head = '---\ntitle: "Hello world"\ndate: 2021-01-05T10:00:00+08:00\n---\n'
     text = (head + '<!--1609812000000--><div id="dfp-ad-x">ad</div>\n[Hello world](https://example.com/a)\n'

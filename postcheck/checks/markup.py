@@ -151,11 +151,11 @@ def paywall_promo(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     (`o-self-promo`, newsletter boxes) — sign-up forms (a form or box around an
     e-mail input), and short paragraphs or boxes whose whole text is a site's call to
     action ("Sign up to our weekly newsletter here", Le Monde's "La suite est réservée
-    aux abonnés."; `block-texts` patterns, read only in posts whose text holds the
-    start of one). Article text that talks about subscriptions is not a finding (a
-    sentence must be the whole paragraph, under 120 characters), nor are links to one
-    article (a newsletter's post
-    cited in a sentence), links to another site than the post's source (documentation
+    aux abonnés.", DW's "欢迎订阅德国之声…播客", "本文为…会员专享内容"; `block-texts`
+    patterns, read only in posts whose text holds the start of one). Article text that
+    talks about subscriptions is not a finding (a sentence must be the whole paragraph,
+    under 120 characters), nor are links to one article (a newsletter's post cited in
+    a sentence), links to another site than the post's source (documentation
     on subscriptions, a charity's donate page) unless to a sign-up form, links within
     the page, heading anchors (any id on a heading or right inside one), charts or
     tables about donations or members that offer nothing to click, and boxes whose
