@@ -133,8 +133,15 @@ def test_double_escaped_in_title_plain_and_single_quoted() -> None:
         assert apply(text, finding) == post("<p>正文</p>\n", title=expected)
 
 
+def test_any_named_entity_of_a_page_escaped_twice() -> None:
+    text = post("<p>Le prix : 5 &amp;euro; pour l&amp;rsquo;&amp;eacute;t&amp;eacute; &amp;frac12;</p>\n")
+    [finding] = findings("PC503", text)
+    assert apply(text, finding) == post("<p>Le prix : 5 &euro; pour l&rsquo;&eacute;t&eacute; &frac12;</p>\n")
+
+
 @pytest.mark.parametrize("body", ["<p>Tom &amp; Jerry</p>", "<a href='?a=1&amp;b=2'>x</a>",
-                                  "<p>&amp;amplifier</p>"])
+                                  "<p>&amp;amplifier</p>",
+                                  "<p>R&amp;ne; and Q&amp;in; are not HTML 4 entities</p>"])
 def test_single_escapes_are_fine(body: str) -> None:
     assert check("PC503", post(body + "\n")) == []
 

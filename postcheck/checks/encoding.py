@@ -7,6 +7,7 @@ finding per affected line of the body, plus one for the title.
 
 from __future__ import annotations
 
+import html.entities
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
@@ -375,11 +376,15 @@ def _not_explained(text: str, group: list[tuple[int, int]]) -> list[tuple[int, i
 
 _EXPLAINED_WITHIN = 40
 
+# The named entities a page's text holds (HTML 4's, which HTML5 kept: &euro;, &eacute;,
+# &frac12;) and &apos;; not two-letter ones but &lt; and &gt; (&amp;ne; is too likely
+# text: "R&amp;ne;"), nor HTML5's additions (&amp;in; &amp;it; read as words).
+_ENTITY_NAMES = sorted({name for name in html.entities.name2codepoint if len(name) > 2} | {"lt", "gt", "apos"},
+                       key=lambda name: (-len(name), name))
 # An entity escaped twice or more: "&amp;" then any more "amp;" then the entity itself
 # (&amp;amp;amp;lt; is &lt; escaped three times). One match per run: its fix unescapes all.
 _DOUBLE_ESCAPED = re.compile(
-    r"&amp;(?:amp;)*(?:amp|lt|gt|quot|apos|nbsp|hellip|mdash|ndash|[lr]squo|[lr]dquo|[lr]aquo|middot|copy|reg"
-    r"|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});"
+    r"&amp;(?:amp;)*(?:" + "|".join(_ENTITY_NAMES) + r"|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});"
 )
 
 
@@ -401,8 +406,8 @@ def double_escaped_entity(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[P
 
     ## What it does
     Reports `&amp;` followed by an entity (`amp;`, `lt;`, `gt;`, `quot;`, `apos;`,
-    `nbsp;`, common punctuation entities, or a numeric reference) in the body or in
-    `title`; one finding per line. Not reported inside `<code>`, `<pre>`, `<kbd>`, `<samp>`,
+    `nbsp;`, any other named entity of HTML 4 but the two-letter ones, such as `euro;`
+    or `eacute;`, or a numeric reference) in the body or in `title`; one finding per line. Not reported inside `<code>`, `<pre>`, `<kbd>`, `<samp>`,
     `<textarea>` (embed code to copy) and Markdown code, nor next to the entity
     escaped once ("turns &lt; into &amp;lt;"), where a post about escaping shows such
     text on purpose.
