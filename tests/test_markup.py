@@ -874,7 +874,7 @@ def test_an_empty_span_between_blocks_is_still_empty() -> None:
     assert [c for c, _, _ in check("PC306", post("<p>Text.</p><div><span></span></div><p>More.</p>"))] == ["PC306"]
 
 
-@pytest.mark.parametrize("key", ["data-lazyload", "data-original-src"])
+@pytest.mark.parametrize("key", ["data-lazyload", "data-original-src", "data-actualsrc"])  # (Zhihu: data-actualsrc)
 def test_more_lazy_loading_attributes(key: str) -> None:
     text = post(f'<img src="https://static.example.com/grey.gif" {key}="https://img.example.com/3.jpg" alt="x">')
     assert [c for c, _, _ in check("PC305", text)] == ["PC305"]

@@ -15,7 +15,7 @@ __all__ = ["LAZY_KEYS", "lazy_fix", "looks_like_url", "placeholder"]
 
 # Attributes where lazy-loading scripts keep an image's real URL.
 LAZY_KEYS = ("data-src", "data-original", "data-lazy-src", "data-lazy", "data-echo", "data-url", "data-lazyload",
-             "data-original-src")
+             "data-original-src", "data-actualsrc")  # (Zhihu's, beside a data: SVG as src)
 # A placeholder's file name is made of these words only (and numbers: sizes, versions):
 # `blank.gif`, `spacer-1x1.png`, `lazy_placeholder.svg`, `grey.gif`. One of the strong
 # ones must be there; a real photo may well be called `google-pixel-8a-front.jpg` or

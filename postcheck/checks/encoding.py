@@ -407,8 +407,9 @@ def double_escaped_entity(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[P
     ## What it does
     Reports `&amp;` followed by an entity (`amp;`, `lt;`, `gt;`, `quot;`, `apos;`,
     `nbsp;`, any other named entity of HTML 4 but the two-letter ones, such as `euro;`
-    or `eacute;`, or a numeric reference) in the body or in `title`; one finding per line. Not reported inside `<code>`, `<pre>`, `<kbd>`, `<samp>`,
-    `<textarea>` (embed code to copy) and Markdown code, nor next to the entity
+    or `eacute;`, or a numeric reference) in the body or in `title`; one finding per
+    line. Not reported inside `<code>`, `<pre>`, `<kbd>`, `<samp>`, `<textarea>`
+    (embed code to copy) and Markdown code, nor next to the entity
     escaped once ("turns &lt; into &amp;lt;"), where a post about escaping shows such
     text on purpose.
 
