@@ -807,13 +807,15 @@ def test_a_label_repeating_its_id_is_still_an_ad() -> None:
     '<div id="ad-blocker-usage-chart"><iframe src="https://datawrapper.dwcdn.net/aB1/1/"></iframe></div>',
     '<ul class="plans"><li class="plan plan--ads">Netflix Standard with ads: $6.99 a month</li></ul>',
     '<ul class="sponsored-clubs"><li>Arsenal: Emirates</li><li>Chelsea: Infinite Athlete</li></ul>',
+    # someone's words quoted (a quote from an ad campaign's sponsor): no ad's label
+    '<blockquote class="ad-quote"><p>"We will comply," the agency said.</p></blockquote>',
 ])
 def test_an_ad_word_on_what_readers_read_is_not_an_ad(markup: str) -> None:
     assert check("PC301", post(f"<p>Text.</p>{markup}")) == []
 
 
 @pytest.mark.parametrize("markup", [
-    '<div class="ad-container"></div>',
+    '<div class="ad-container"></div>', '<blockquote class="ad-slot"></blockquote>',
     '<div class="ad-container"><span class="ad-label">Advertisement</span></div>',
     '<div class="advert"><iframe src="https://tpc.googlesyndication.com/safeframe/1-0-38/html/container.html">'
     '</iframe></div>',

@@ -81,6 +81,7 @@ WORD_SIGNATURES = frozenset({"ad-word"})
 _INLINE_TEXT = frozenset({"span", "strong", "em", "b", "i", "small", "label", "cite", "abbr", "time", "a", "sup",
                           "sub", "li", "dt", "dd", "td", "th", "caption"})
 _LISTS = frozenset({"ul", "ol", "dl", "table", "tbody"})
+_QUOTES = frozenset({"blockquote", "q"})  # someone's words, quoted: no ad's label
 # An ad's label ("Story continues below advertisement") is shorter than this.
 _LABEL_CHARS = 40
 _DESCRIBED = 15  # characters of alt text that describe a picture
@@ -90,7 +91,7 @@ def editorial(el: etree._Element, name: str, tbl: dict[str, SignatureTable]) -> 
     """Does the element hold content a reader reads, rather than an ad's slot or label?"""
     # counted only as far as the thresholds: nested matches must not each read a long article
     chars = visible_chars(el, _LABEL_CHARS)
-    if name in _INLINE_TEXT and chars:
+    if (name in _INLINE_TEXT or name in _QUOTES) and chars:
         return True
     if name in _LISTS and chars >= _DESCRIBED:
         return True
