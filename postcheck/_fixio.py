@@ -36,7 +36,7 @@ def read_regular(path: str, limit: int) -> bytes:
             raise OSError(errno.EINVAL, "not a regular file")
         if _NONBLOCK:
             os.set_blocking(fd, True)
-        # os.read without a file object (a buffered reader costs a third of reading a post);
+        # os.read without a file object (a buffered reader cost a quarter of reading a post);
         # asking for the size plus one byte reads a post in one call and sees its end in the
         # next. A file that grew since fstat is read on, to the limit.
         cap = limit + 1
