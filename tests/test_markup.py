@@ -762,6 +762,8 @@ def test_a_promo_box_with_a_picture_and_a_link_is_still_a_promo() -> None:
     '<a href="https://en.wikipedia.org/wiki/Paywall">paywall</a>',
     '<a href="https://www.platformer.news/">newsletter</a>',
     '<a href="https://newsletter.pragmaticengineer.com/p/stripe">Stripe</a>',
+    # another writer's newsletter named in a sentence, linked to its sign-up page
+    '<a href="https://sinocism.com/subscribe">Sinocism</a>',
 ])
 def test_links_to_other_sites_about_subscriptions_are_citations(link: str) -> None:
     # the post's source is news.example.com
@@ -874,6 +876,13 @@ def test_swatches_and_toggle_knobs_are_not_empty_leftovers(markup: str) -> None:
 
 def test_an_empty_span_between_blocks_is_still_empty() -> None:
     assert [c for c, _, _ in check("PC306", post("<p>Text.</p><div><span></span></div><p>More.</p>"))] == ["PC306"]
+
+
+def test_a_one_by_one_gif_is_a_placeholder() -> None:
+    text = post('<img class="lazy" src="/images/1x1.gif" data-original="https://img.example.com/3.jpg" alt="x">')
+    assert [c for c, _, _ in check("PC305", text)] == ["PC305"]
+    # a photo's size in its name is no placeholder's
+    assert check("PC305", post('<img src="/img/river-1x10.jpg" data-src="https://img.example.com/3.jpg">')) == []
 
 
 @pytest.mark.parametrize("key", ["data-lazyload", "data-original-src", "data-actualsrc"])  # (Zhihu: data-actualsrc)

@@ -25,6 +25,7 @@ _PLACEHOLDER_STRONG = frozenset({"blank", "spacer", "placeholder", "lazy", "lazy
 _PLACEHOLDER_WORDS = _PLACEHOLDER_STRONG | {"x", "px", "img", "image", "default", "bg", "load", "white", "icon",
                                             "gif", "png", "svg", "jpg", "webp", "small", "min"}
 _NAME_WORD = re.compile(r"[a-z]+|[0-9]+")
+_ONE_BY_ONE_NAME = re.compile(r"(?<![0-9])1x1(?![0-9])")
 
 
 
@@ -48,7 +49,9 @@ def placeholder(src: str, real: str) -> bool:
     real_words = [w for w in _NAME_WORD.findall(url_parts(real)[3].rsplit("/", 1)[-1]) if not w.isdigit()]
     if words and real_words and (words[0] == real_words[0] or set(words) <= set(real_words)):
         return False  # another rendition of the same picture (pixel-8.jpg for pixel-8-2400w.jpg)
-    return bool(words) and all(w in _PLACEHOLDER_WORDS for w in words) and not _PLACEHOLDER_STRONG.isdisjoint(words)
+    # (a file named for a 1x1 size, 1x1.gif, is the classic transparent placeholder)
+    return bool(words) and all(w in _PLACEHOLDER_WORDS for w in words) and (
+        not _PLACEHOLDER_STRONG.isdisjoint(words) or _ONE_BY_ONE_NAME.search(name) is not None)
 
 
 def lazy_fix(post: ParsedPost, item: Element, key: str) -> Fix | None:

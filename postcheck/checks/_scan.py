@@ -43,6 +43,7 @@ from ._wording import (
     cites_an_article,
     editorial,
     heading_anchor,
+    in_running_text,
     names_an_action,
     off_site,
     offers_an_action,
@@ -326,7 +327,8 @@ def _unless_wording(el: etree._Element, name: str, attrs: dict[str, str], hit: H
         # table of contents points at; removing it breaks the contents' link
         h = _hit_without(name, attrs, tbl, ("id", "name"))
     if h is not None and h[0] == "PC302" and name == "a" and (
-            cites_an_article(attrs.get("href", "")) or off_site(attrs.get("href", ""), post, promos)):
+            cites_an_article(attrs.get("href", "")) or off_site(attrs.get("href", ""), post, promos,
+                                                                cited=in_running_text(el))):
         # A promo host or path is weak evidence against a link to one article (a
         # newsletter's post cited in a sentence) or to another organisation's sign-up
         # (a charity the article asks readers to support): only class or id can tell.

@@ -364,6 +364,11 @@ class SignatureTable:
             if i and segments[i - 1] in _TAXONOMY_SEGMENTS:
                 continue  # /tag/subscriptions/: the archive of the stories about it
             found = self._allowed(self.path_segments.get(seg), tag)
+            if found is None and i == len(segments) - 1 and "." in seg:
+                # a page's file name: /subscription.html is the /subscription page
+                stem, _, extension = seg.rpartition(".")
+                if extension in _PAGE_EXTENSIONS:
+                    found = self._allowed(self.path_segments.get(stem), tag)
             if found is not None:
                 return found
         if fragment:
@@ -470,6 +475,7 @@ class SignatureTable:
 
 
 _URL_ATTRIBUTES = ("href", "src", "data-src", "data-original")
+_PAGE_EXTENSIONS = frozenset({"html", "htm", "shtml", "php", "asp", "aspx", "jsp"})
 # WordPress's post classes name the post's taxonomy terms and type, whatever they are
 # about (<article class="post type-post status-publish category-newsletter tag-donations">):
 # the article or the related post they mark is no promo

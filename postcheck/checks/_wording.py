@@ -18,9 +18,9 @@ from ..parse import ParsedPost, element_text
 from ._signatures import SignatureTable, url_parts
 
 __all__ = [
-    "CALLS_TO_ACTION", "FOOTNOTE_ID", "NOT_CONTAINERS", "WORD_SIGNATURES", "captioned", "cites_an_article",
-    "editorial", "heading_anchor", "names_an_action", "off_site", "offers_an_action", "presents_data", "text_head",
-    "visible_chars",
+    "CALLS_TO_ACTION", "FOOTNOTE_ID", "NOT_CONTAINERS", "RUNNING_TEXT_TAGS", "WORD_SIGNATURES", "captioned",
+    "cites_an_article", "editorial", "heading_anchor", "in_running_text", "names_an_action", "off_site",
+    "offers_an_action", "presents_data", "text_head", "visible_chars",
 ]
 
 
@@ -256,13 +256,41 @@ def _site_labels(host: str) -> set[str]:
     return {label for label in host.split(".") if len(label) > 2 and label not in _GENERIC_LABELS}
 
 
-def off_site(url: str, post: ParsedPost, promos: SignatureTable | None) -> bool:
+# Elements that run within a sentence (a link, emphasis, a span).
+RUNNING_TEXT_TAGS = frozenset({"a", "abbr", "b", "bdi", "bdo", "cite", "code", "em", "font", "i", "kbd", "mark", "q",
+                               "s", "small", "span", "strong", "sub", "sup", "time", "u"})
+
+
+def in_running_text(el: etree._Element) -> bool:
+    """Is the element part of running text (text or a text-holding inline sibling next to it)?"""
+    if (el.tail or "").strip():
+        return True
+    prev = el.getprevious()
+    while prev is not None and prev.tag == "br" and not (prev.tail or "").strip():
+        prev = prev.getprevious()  # a line break inside a paragraph is still running text
+    if prev is None:
+        parent = el.getparent()
+        if parent is not None and (parent.text or "").strip():
+            return True
+    elif (prev.tail or "").strip() or _holds_running_text(prev):
+        return True
+    following = el.getnext()
+    return following is not None and _holds_running_text(following)
+
+
+def _holds_running_text(el: etree._Element) -> bool:
+    tag = el.tag.lower() if isinstance(el.tag, str) else ""
+    return tag in RUNNING_TEXT_TAGS and any(t.strip() for t in el.itertext() if isinstance(t, str))
+
+
+def off_site(url: str, post: ParsedPost, promos: SignatureTable | None, *, cited: bool = False) -> bool:
     """Is a link matched by its promo host, path or text on another site than the post's
     source? The outlet's own sign-up page (economist.com/intelligenceoffer on an Economist
     post, donate.epochtimes.com) is its promo; a charity's donate page, a documentation
     page on subscriptions or another writer's newsletter cited in the article is not.
-    Hosts a signature names outright and sign-up forms (``/subscribe``) are promos
-    wherever they are."""
+    Hosts a signature names outright are promos wherever they are, and so are sign-up
+    forms (``/subscribe``) unless the link is ``cited`` in a sentence of the article
+    ("in his newsletter <a href=…/subscribe>Sinocism</a>, he argued")."""
     if promos is None or not url:
         return False
     source = post.source_url
@@ -271,8 +299,8 @@ def off_site(url: str, post: ParsedPost, promos: SignatureTable | None) -> bool:
     host, segments, _, _ = url_parts(url)
     if not host:
         return False  # a relative link stays on the outlet's site
-    if segments and segments[0] in _SIGNUP_PAGES:
-        return False  # a sign-up form itself (a Mailchimp list's /subscribe) is a promo on any host
+    if segments and segments[0] in _SIGNUP_PAGES and not cited:
+        return False  # a sign-up form itself (a Mailchimp list's /subscribe button) is a promo on any host
     probe = host
     while probe:
         if probe in promos.hosts:

@@ -34,6 +34,7 @@ from ._lazy import LAZY_KEYS, lazy_fix, looks_like_url, placeholder
 from ._scan import scan
 from ._signatures import EVENT_HANDLERS, URL_JUNK, URL_KEYS, tables, url_parts
 from ._units import Element, Unit, one_by_one
+from ._wording import RUNNING_TEXT_TAGS, in_running_text
 
 __all__ = ["active_content", "ad_slot", "empty_container", "lazy_image", "paywall_promo", "tracking_pixel"]
 
@@ -62,7 +63,7 @@ def _unit_problem(post: ParsedPost, unit: Unit, label: str) -> Problem:
     message = f"leftover {label} {inner}{where}{copies} ({unit.reason})"
     fix = None
     # A promo link inside a sentence: removing it would break the sentence.
-    if all(s is not None for s in spans) and not (unit.element.tag in _INLINE and _inline(unit.element)):
+    if all(s is not None for s in spans) and not _inline(unit.element):
         first_span = spans[0]
         assert first_span is not None and last_span is not None
         removal, kept = markdown_safe(post, removal_edit(post, first_span[0], last_span[1], unit.element))
@@ -156,7 +157,8 @@ def paywall_promo(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     talks about subscriptions is not a finding (a sentence must be the whole paragraph,
     under 120 characters), nor are links to one article (a newsletter's post cited in
     a sentence), links to another site than the post's source (documentation
-    on subscriptions, a charity's donate page) unless to a sign-up form, links within
+    on subscriptions, a charity's donate page) unless to a sign-up form that is not
+    named in a sentence (another writer's newsletter cited by its name is), links within
     the page, heading anchors (any id on a heading or right inside one), charts or
     tables about donations or members that offer nothing to click, and boxes whose
     class names a topic (`newsletter-item`, `paywall-timeline`, `donation-steps`)
@@ -192,31 +194,8 @@ def paywall_promo(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
             yield _unit_problem(post, unit, "promo")
 
 
-_INLINE = frozenset({"a", "abbr", "b", "bdi", "bdo", "cite", "code", "em", "font", "i", "kbd", "mark", "q",
-                     "s", "small", "span", "strong", "sub", "sup", "time", "u"})
-
-
 def _inline(item: Element) -> bool:
-    """Is the element part of running text (text or a text-holding inline sibling next to it)?"""
-    el = item.el
-    if (el.tail or "").strip():
-        return True
-    prev = el.getprevious()
-    while prev is not None and prev.tag == "br" and not (prev.tail or "").strip():
-        prev = prev.getprevious()  # a line break inside a paragraph is still running text
-    if prev is None:
-        parent = el.getparent()
-        if parent is not None and (parent.text or "").strip():
-            return True
-    elif (prev.tail or "").strip() or _inline_text(prev):
-        return True
-    following = el.getnext()
-    return following is not None and _inline_text(following)
-
-
-def _inline_text(el: Any) -> bool:
-    tag = el.tag.lower() if isinstance(el.tag, str) else ""
-    return tag in _INLINE and any(t.strip() for t in el.itertext() if isinstance(t, str))
+    return item.tag in RUNNING_TEXT_TAGS and in_running_text(item.el)
 
 
 @rule("PC303", "tracking-pixel", severity="warning", fix="safe")
@@ -409,7 +388,7 @@ def lazy_image(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     ## What it does
     Reports `<img>` elements with a `data-src`-style attribute holding a URL and a
     `src` that is missing, empty, a `data:` URI or a placeholder (`blank.gif`,
-    `spacer.gif`, `placeholder.png`, …).
+    `spacer.gif`, `placeholder.png`, `1x1.gif`, …).
 
     ## Why is this bad?
     Without the site's lazy-loading script the image never loads: the post shows a
