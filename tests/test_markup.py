@@ -878,6 +878,16 @@ def test_an_empty_span_between_blocks_is_still_empty() -> None:
     assert [c for c, _, _ in check("PC306", post("<p>Text.</p><div><span></span></div><p>More.</p>"))] == ["PC306"]
 
 
+def test_a_lazy_srcset_gives_its_first_candidate() -> None:
+    text = post('<img class="lazyload" data-sizes="auto" data-srcset="https://img.example.com/w_300,h_200/a.jpg 300w, '
+                'https://img.example.com/b.jpg 600w" alt="x">')
+    assert [c for c, _, _ in check("PC305", text)] == ["PC305"]
+    assert '<img src="https://img.example.com/w_300,h_200/a.jpg" class="lazyload"' in fixed("PC305", text)
+    # an image with its own srcset loads without the script
+    own = post('<img srcset="https://img.example.com/a.jpg 1x" data-srcset="https://img.example.com/b.jpg 1x">')
+    assert check("PC305", own) == []
+
+
 def test_a_one_by_one_gif_is_a_placeholder() -> None:
     text = post('<img class="lazy" src="/images/1x1.gif" data-original="https://img.example.com/3.jpg" alt="x">')
     assert [c for c, _, _ in check("PC305", text)] == ["PC305"]

@@ -11,11 +11,13 @@ from ._edits import attributes_of
 from ._signatures import url_parts
 from ._units import Element
 
-__all__ = ["LAZY_KEYS", "lazy_fix", "looks_like_url", "placeholder"]
+__all__ = ["LAZY_KEYS", "SRCSET_KEYS", "first_candidate", "lazy_fix", "looks_like_url", "placeholder"]
 
 # Attributes where lazy-loading scripts keep an image's real URL.
 LAZY_KEYS = ("data-src", "data-original", "data-lazy-src", "data-lazy", "data-echo", "data-url", "data-lazyload",
-             "data-original-src", "data-actualsrc")  # (Zhihu's, beside a data: SVG as src)
+             "data-original-src", "data-actualsrc",  # (Zhihu's, beside a data: SVG as src)
+             "data-srcset", "data-lazy-srcset")  # (lazysizes, WP Rocket: a srcset's candidates; the first is taken)
+SRCSET_KEYS = frozenset({"data-srcset", "data-lazy-srcset"})
 # A placeholder's file name is made of these words only (and numbers: sizes, versions):
 # `blank.gif`, `spacer-1x1.png`, `lazy_placeholder.svg`, `grey.gif`. One of the strong
 # ones must be there; a real photo may well be called `google-pixel-8a-front.jpg` or
@@ -54,29 +56,38 @@ def placeholder(src: str, real: str) -> bool:
         not _PLACEHOLDER_STRONG.isdisjoint(words) or _ONE_BY_ONE_NAME.search(name) is not None)
 
 
+def first_candidate(srcset: str) -> str:
+    """The URL of a srcset's first candidate, read as HTML reads it: a run of non-spaces
+    less its trailing commas ("a.jpg 640w, b.jpg 1280w" gives "a.jpg"; a URL may hold
+    commas: "…/w_300,h_200/a.jpg 300w")."""
+    text = srcset.lstrip(" \t\n\r\f,")
+    return text.split(None, 1)[0].rstrip(",") if text else ""
+
+
 def lazy_fix(post: ParsedPost, item: Element, key: str) -> Fix | None:
     spans = {s.name: s for s in attributes_of(post, item)}
     real = spans.get(key)
     if real is None or not real.value.strip():
         return None
+    url = first_candidate(real.value) if key in SRCSET_KEYS else real.value
     quote = real.quote or '"'
-    if quote not in ('"', "'") or quote in real.value:
-        quote = '"' if '"' not in real.value else "'"
-        if quote in real.value:
+    if quote not in ('"', "'") or quote in url:
+        quote = '"' if '"' not in url else "'"
+        if quote in url:
             return None
     src = spans.get("src")
     if src is not None:
         if src.value_end > src.value_start or src.quote:
-            edit = Edit(start=src.value_start, end=src.value_end, replacement=real.value) if src.quote else \
-                Edit(start=src.value_start, end=src.value_end, replacement=f"{quote}{real.value}{quote}")
+            edit = Edit(start=src.value_start, end=src.value_end, replacement=url) if src.quote else \
+                Edit(start=src.value_start, end=src.value_end, replacement=f"{quote}{url}{quote}")
         else:  # a bare `src` with no value
-            edit = Edit(start=src.start, end=src.end, replacement=f"src={quote}{real.value}{quote}")
-        if src.quote and src.quote in real.value:
+            edit = Edit(start=src.start, end=src.end, replacement=f"src={quote}{url}{quote}")
+        if src.quote and src.quote in url:
             return None
     else:
         tag = post.html.tag_of(item.el)
         if tag is None:
             return None
         at = tag.start + 1 + len(item.tag)
-        edit = Edit(start=at, end=at, replacement=f" src={quote}{real.value}{quote}")
+        edit = Edit(start=at, end=at, replacement=f" src={quote}{url}{quote}")
     return Fix(applicability="safe", description=f"set src from {key}", edits=(edit,))

@@ -30,7 +30,7 @@ from ._edits import (
     safe_fix,
     unsafe_fix,
 )
-from ._lazy import LAZY_KEYS, lazy_fix, looks_like_url, placeholder
+from ._lazy import LAZY_KEYS, SRCSET_KEYS, first_candidate, lazy_fix, looks_like_url, placeholder
 from ._scan import scan
 from ._signatures import EVENT_HANDLERS, URL_JUNK, URL_KEYS, tables, url_parts
 from ._units import Element, Unit, one_by_one
@@ -388,7 +388,8 @@ def lazy_image(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     ## What it does
     Reports `<img>` elements with a `data-src`-style attribute holding a URL and a
     `src` that is missing, empty, a `data:` URI or a placeholder (`blank.gif`,
-    `spacer.gif`, `placeholder.png`, `1x1.gif`, …).
+    `spacer.gif`, `placeholder.png`, `1x1.gif`, …). A lazy `data-srcset` counts
+    when the image has no `srcset` of its own; its first candidate is the URL.
 
     ## Why is this bad?
     Without the site's lazy-loading script the image never loads: the post shows a
@@ -409,7 +410,8 @@ def lazy_image(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
 
     ## Fix safety
     Safe: sets `src` to the `data-src` value as written (inserting the attribute or
-    replacing the placeholder's value); nothing else changes.
+    replacing the placeholder's value), or to a `data-srcset`'s first candidate;
+    nothing else changes.
     """
     for item in scan(post, ctx.data).elements:
         if item.tag != "img":
@@ -417,8 +419,13 @@ def lazy_image(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
         key = next((k for k in LAZY_KEYS if looks_like_url(item.attrs.get(k))), None)
         if key is None:
             continue
+        real = item.attrs[key]
+        if key in SRCSET_KEYS:
+            if looks_like_url(item.attrs.get("srcset")):
+                continue  # the image loads from its own srcset
+            real = first_candidate(real)
         src = item.attrs.get("src")
-        if src is not None and not placeholder(src, item.attrs[key]):
+        if src is not None and not placeholder(src, real):
             continue
         start, end = post.start_tag_span(item.el)
         yield Problem(start, end, f"lazy image: the URL is only in {key} "
