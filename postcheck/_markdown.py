@@ -269,7 +269,7 @@ def edit_keeps_blocks(text: str, a: int, b: int, replacement: str, start: int,
         # that only a blank line ends (after a paragraph's line, a "<div>" among them would
         # have ended the paragraph).
         takes_its_place = equal_keys(first_line, next_line, where) and (
-            len(removed_lines) == 1 or _opens_blank_ended(first_line))
+            len(removed_lines) == 1 or _opens_blank_ended(first_line, _after_a_blank(text, start, head)))
         if not no_container and whole and (before_blank or takes_its_place and len(removed_lines) > 1):
             # A line that looks like a list item or a quote came earlier (often text inside
             # raw HTML: "3. ..." in a <p>): the parse of the text before the edit, which
@@ -322,10 +322,23 @@ def _opens_past_blanks(line: str) -> bool:
     return not (isinstance(ends, tuple) and ends[key[2]])
 
 
-def _opens_blank_ended(line: str) -> bool:
-    """Does the line meet HTML-block start condition 6 or 7 (a block a blank line ends)?"""
+def _opens_blank_ended(line: str, after_a_blank: bool) -> bool:
+    """Does the line open or go on with an HTML block that a blank line ends? Condition 6
+    (a block-level tag) does wherever it stands; condition 7 (any other lone tag) only
+    after a blank line or at the start, since it cannot interrupt a paragraph: after a
+    paragraph's line it is that paragraph's text."""
     key = line_key(line)
-    return key is not None and len(key) > 2 and key[2] in (5, 6) and isinstance(key[1], int) and key[1] < 4
+    return key is not None and len(key) > 2 and isinstance(key[1], int) and key[1] < 4 and (
+        key[2] == 5 or key[2] == 6 and after_a_blank)
+
+
+def _after_a_blank(text: str, start: int, head: int) -> bool:
+    """Is the line at ``head`` the text's first (from ``start``) or after a blank line?"""
+    if head <= start:
+        return True
+    end = head - 2 if text.startswith("\r\n", head - 2) else head - 1
+    previous = max(text.rfind("\n", start, end), text.rfind("\r", start, end)) + 1
+    return not text[max(previous, start):end].strip(" \t")
 
 
 _CODE_INDENT = re.compile(r"(?: {4}| {0,3}\t)")

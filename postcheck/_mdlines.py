@@ -151,7 +151,10 @@ class BlockStarts:
             line_start = max(text.rfind("\n", floor, at), text.rfind("\r", floor, at)) + 1
             if not line_start and floor:
                 line_start = floor  # a long lead: assume markers
-            if not text[line_start:at].strip(_LEAD_CHARS):
+            lead = text[line_start:at]
+            if not line_start and lead.startswith("\ufeff"):
+                lead = lead[1:]  # a byte-order mark is no part of the first line's Markdown
+            if not lead.strip(_LEAD_CHARS):
                 return line_start
         return len(text)
 

@@ -12,6 +12,7 @@ import importlib
 import re
 import sys
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import html as lxml_html
@@ -158,7 +159,8 @@ def test_shortcuts_never_keep_what_a_parse_would_not(pieces: list[tuple[str, str
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["<div>", '<div class="ad">', "</div>", "<p>", "2. text in a p", "- item",
-                                           "> quote", "text", "    <div>", "  <p>", "   <span>x</span>", ""]),
+                                           "> quote", "text", "    <div>", "  <p>", "   <span>x</span>", "",
+                                           '<a href="/x">', "</a>", "*em* text", "<script>", "</pre>"]),
                           st.sampled_from(["\n", "\n\n", "\r\n"])), min_size=2, max_size=9),
        st.data())
 def test_whole_lines_decided_by_the_parse_before(pieces: list[tuple[str, str]], data: st.DataObject) -> None:
@@ -201,6 +203,23 @@ def test_a_list_looking_line_inside_html_does_not_force_a_parse_after() -> None:
     a2, b2 = a + 7, b + 7
     assert edit_keeps_blocks(listed, a2, b2, "", 0, lambda: line_blocks(listed)) == \
         blocks_kept(listed, [(a2, b2, "")], removals=True)
+
+
+@pytest.mark.parametrize(("text", "removed", "start"), [
+    # a lone tag after a paragraph's line is that paragraph's text: the <div> among the removed
+    # lines opened the HTML block that held the lines after them
+    ('Some text, as listed in\n3. Some text here.\n<a href="/ad">\n<div class="ad">x</div>\n</a>\n'
+     '<a href="/next">\n*more* text\n', '<a href="/ad">\n<div class="ad">x</div>\n</a>\n', 0),
+    ('Some text here\n<a href="/ad">\n<div class="ad">x</div>\n</a>\n<a href="/next">\n*more* text\n',
+     '<a href="/ad">\n<div class="ad">x</div>\n</a>\n', 0),
+    # a byte-order mark before the first line's <script>
+    ("\ufeff<script>\n- foo\n</pre>\n<br/>\nbar *x*\n", "</pre>\n", 1),
+])
+def test_shortcuts_found_wrong_by_a_review(text: str, removed: str, start: int) -> None:
+    a = text.index(removed)
+    b = a + len(removed)
+    assert not blocks_kept(text, [(a, b, "")], start=start, removals=True)
+    assert not edit_keeps_blocks(text, a, b, "", start, lambda: line_blocks(text[start:]))
 
 
 def _refuse(*args: object, **kwargs: object) -> bool:
