@@ -389,7 +389,7 @@ def lazy_image(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     Reports `<img>` elements with a `data-src`-style attribute holding a URL and a
     `src` that is missing, empty, a `data:` URI or a placeholder (`blank.gif`,
     `spacer.gif`, `placeholder.png`, `1x1.gif`, …). A lazy `data-srcset` counts
-    when the image has no `srcset` of its own; its first candidate is the URL.
+    when the image has no `srcset` that loads; its first candidate is the URL.
 
     ## Why is this bad?
     Without the site's lazy-loading script the image never loads: the post shows a
@@ -411,7 +411,8 @@ def lazy_image(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
     ## Fix safety
     Safe: sets `src` to the `data-src` value as written (inserting the attribute or
     replacing the placeholder's value), or to a `data-srcset`'s first candidate;
-    nothing else changes.
+    nothing else changes. No fix when a placeholder `srcset` is there too: browsers
+    show it whatever `src` says.
     """
     for item in scan(post, ctx.data).elements:
         if item.tag != "img":
@@ -420,17 +421,21 @@ def lazy_image(post: ParsedPost, ctx: RuleContext[Any]) -> Iterator[Problem]:
         if key is None:
             continue
         real = item.attrs[key]
+        placeholder_srcset = False
         if key in SRCSET_KEYS:
             if looks_like_url(item.attrs.get("srcset")):
                 continue  # the image loads from its own srcset
             real = first_candidate(real)
+            # a browser shows a placeholder srcset (a data: GIF) whatever src says: setting src
+            # would fix nothing, and rewriting the srcset is left to the author
+            placeholder_srcset = "srcset" in item.attrs
         src = item.attrs.get("src")
         if src is not None and not placeholder(src, real):
             continue
         start, end = post.start_tag_span(item.el)
         yield Problem(start, end, f"lazy image: the URL is only in {key} "
                       f"({'no src' if src is None else 'src is a placeholder'})",
-                      fix=lazy_fix(post, item, key))
+                      fix=None if placeholder_srcset else lazy_fix(post, item, key))
 
 
 @rule("PC306", "empty-container", severity="info", fix="safe")
