@@ -328,7 +328,7 @@ def _unless_wording(el: etree._Element, name: str, attrs: dict[str, str], hit: H
         h = _hit_without(name, attrs, tbl, ("id", "name"))
     if h is not None and h[0] == "PC302" and name == "a" and (
             cites_an_article(attrs.get("href", "")) or off_site(attrs.get("href", ""), post, promos,
-                                                                cited=in_running_text(el) and not _asks(el))):
+                                                                cited=in_running_text(el))):
         # A promo host or path is weak evidence against a link to one article (a
         # newsletter's post cited in a sentence) or to another organisation's sign-up
         # (a charity the article asks readers to support): only class or id can tell.
@@ -337,13 +337,6 @@ def _unless_wording(el: etree._Element, name: str, attrs: dict[str, str], hit: H
 
 
 _GRAF_ID = re.compile(r"[0-9a-f]{4}")
-# A link's words that ask to sign up ("Subscribe here", "点击订阅"): the link is the call, not a
-# citation of what it names, however much text stands around it.
-_ASKING = re.compile(r"subscri|sign[ -]?up|join|register|订阅|訂閱|注册|註冊|加入|报名|報名", re.IGNORECASE)
-
-
-def _asks(link: etree._Element) -> bool:
-    return _ASKING.search(text_head(link, 80)) is not None
 _IN_PAGE_LINK_IGNORED = _URL_ATTRIBUTE_SET | {"id", "name"}
 
 
