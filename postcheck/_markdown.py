@@ -263,7 +263,8 @@ def edit_keeps_blocks(text: str, a: int, b: int, replacement: str, start: int,
         no_container = not where[0].may_be_open(CONTAINER, head)
         # (before a blank line, unless a removed line opens an HTML block that a blank line
         # does not end: the blank line was inside it)
-        before_blank = not next_line.strip(" \t") and not any(_opens_past_blanks(line) for line in removed_lines)
+        before_blank = not next_line.strip(" \t") and not any(_opens_past_blanks(line) for line in removed_lines) \
+            and not _after_code_indent(text, start, head)
         # The next line takes the first's place and is read as it was. The lines between
         # cannot have changed its reading if the first opens or goes on with an HTML block
         # that only a blank line ends (after a paragraph's line, a "<div>" among them would
@@ -341,6 +342,23 @@ def _after_a_blank(text: str, start: int, head: int) -> bool:
     return not text[max(previous, start):end].strip(" \t")
 
 
+def _after_code_indent(text: str, start: int, head: int) -> bool:
+    """Is the last non-blank line before ``head`` indented as code? An indented code block
+    goes on across blank lines: with the lines between gone, the blank line after them
+    joins it to an indented line that follows (two code blocks become one)."""
+    end = head
+    for _ in range(_LOOKBACK_LINES):
+        if end <= start:
+            return False
+        end = end - 2 if text.startswith("\r\n", end - 2) else end - 1
+        line_start = max(text.rfind("\n", start, end), text.rfind("\r", start, end)) + 1
+        line_start = max(line_start, start)
+        if text[line_start:end].strip(" \t"):
+            return _CODE_INDENT.match(text, line_start) is not None
+        end = line_start
+    return True  # (many blank lines: assumed to follow code)
+
+
 _CODE_INDENT = re.compile(r"(?: {4}| {0,3}\t)")
 
 
@@ -350,7 +368,8 @@ def _maybe_code(text: str, start: int, head: int, a: int, b: int, where: Where) 
     that a code block may follow: a blank one, the start, or one that may end a block or
     be a heading or a rule. After a paragraph's or an HTML block's line it continues that
     block (indented HTML is common in scraped bodies)."""
-    if _NEW_BLOCK_INSIDE.search(text, a, b) is None and not ends_a_block(text[a:b], (where[0], head)):
+    # (a block that may open inside the edit may end inside it too: asked as of its end)
+    if _NEW_BLOCK_INSIDE.search(text, a, b) is None and not ends_a_block(text[a:b], (where[0], b)):
         # no blank line, marker or block end inside: its lines go on from its first line,
         # and are code only if that one is
         lines: tuple[int, ...] = (head, b) if b > a and text[b - 1] in "\r\n" else (head,)

@@ -161,7 +161,7 @@ class BlockStarts:
     def _find_container(self) -> int:
         text = self.text
         at_start, after_lf, after_cr = _CONTAINER_AT
-        if at_start.match(text):
+        if at_start.match(text, 1 if text.startswith("\ufeff") else 0):  # (after a byte-order mark)
             return 0
         found = [m.start() + 1 for m in (after_lf.search(text), after_cr.search(text) if "\r" in text else None) if m]
         return min(found, default=len(text))

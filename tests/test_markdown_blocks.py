@@ -212,8 +212,13 @@ def test_a_list_looking_line_inside_html_does_not_force_a_parse_after() -> None:
      '<a href="/next">\n*more* text\n', '<a href="/ad">\n<div class="ad">x</div>\n</a>\n', 0),
     ('Some text here\n<a href="/ad">\n<div class="ad">x</div>\n</a>\n<a href="/next">\n*more* text\n',
      '<a href="/ad">\n<div class="ad">x</div>\n</a>\n', 0),
-    # a byte-order mark before the first line's <script>
+    # a byte-order mark before the first line's <script>, or before a list item
     ("\ufeff<script>\n- foo\n</pre>\n<br/>\nbar *x*\n", "</pre>\n", 1),
+    ("\ufeff- <div>\n<p>\n\n", "<p>\n", 1),
+    # an indented code block goes on across a blank line: with the line between gone, two join
+    ("    <br>\n   <span>\n\n    <br>\n<ins class=ad></ins>\n", "   <span>\n", 0),
+    # a comment that opens and ends inside the removal: the indented line after it was code
+    ("lazy\n    <br>\n<!-- x -->\n    <br>\n", "    <br>\n<!-- x -->\n    <br>\n", 0),
 ])
 def test_shortcuts_found_wrong_by_a_review(text: str, removed: str, start: int) -> None:
     a = text.index(removed)
