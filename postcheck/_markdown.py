@@ -333,29 +333,41 @@ def _opens_blank_ended(line: str, after_a_blank: bool) -> bool:
         key[2] == 5 or key[2] == 6 and after_a_blank)
 
 
+def _line_before(text: str, start: int, head: int) -> tuple[int, int] | None:
+    """The line before the one at ``head``: its start and its end (before its line break),
+    or None at the text's start. Looked for at most ``NEAR`` characters back: the start of
+    a longer line is given as -1 (a post's HTML on one line is not read back for each edit)."""
+    if head <= start:
+        return None
+    end = head - 2 if text.startswith("\r\n", head - 2) else head - 1
+    floor = max(start, end - NEAR)
+    previous = max(floor, text.rfind("\n", floor, end) + 1, text.rfind("\r", floor, end) + 1)
+    return (-1 if previous == floor and floor > start else previous), end
+
+
 def _after_a_blank(text: str, start: int, head: int) -> bool:
     """Is the line at ``head`` the text's first (from ``start``) or after a blank line?"""
-    if head <= start:
+    found = _line_before(text, start, head)
+    if found is None:
         return True
-    end = head - 2 if text.startswith("\r\n", head - 2) else head - 1
-    previous = max(text.rfind("\n", start, end), text.rfind("\r", start, end)) + 1
-    return not text[max(previous, start):end].strip(" \t")
+    previous, end = found
+    return previous >= 0 and not text[previous:end].strip(" \t")  # (a long line is no blank one)
 
 
 def _after_code_indent(text: str, start: int, head: int) -> bool:
     """Is the last non-blank line before ``head`` indented as code? An indented code block
     goes on across blank lines: with the lines between gone, the blank line after them
     joins it to an indented line that follows (two code blocks become one)."""
-    end = head
     for _ in range(_LOOKBACK_LINES):
-        if end <= start:
+        found = _line_before(text, start, head)
+        if found is None:
             return False
-        end = end - 2 if text.startswith("\r\n", end - 2) else end - 1
-        line_start = max(text.rfind("\n", start, end), text.rfind("\r", start, end)) + 1
-        line_start = max(line_start, start)
-        if text[line_start:end].strip(" \t"):
-            return _CODE_INDENT.match(text, line_start) is not None
-        end = line_start
+        previous, end = found
+        if previous < 0:
+            return True  # a long line, its start not looked for: assume code
+        if text[previous:end].strip(" \t"):
+            return _CODE_INDENT.match(text, previous) is not None
+        head = previous
     return True  # (many blank lines: assumed to follow code)
 
 
@@ -392,14 +404,11 @@ def _may_follow(text: str, start: int, line: int, where: Where) -> bool:
             verdict = known
             break
         visited.append(line)
-        if line <= start:
+        found = _line_before(text, start, line)
+        if found is None:
             break
-        end = line - 1
-        if text.startswith("\r\n", end - 1):
-            end -= 1
-        floor = max(start, end - NEAR)
-        previous = max(floor, text.rfind("\n", floor, end) + 1, text.rfind("\r", floor, end) + 1)
-        if previous == floor and floor > start:
+        previous, end = found
+        if previous < 0:
             break  # a long line: assume the worst
         content = text[previous:end].lstrip(" \t")
         # (a heading, a rule, a list item: only a line that starts with "<" or with text goes on)

@@ -240,6 +240,16 @@ def test_a_long_line_is_not_copied_for_each_edit() -> None:
     assert edit_keeps_blocks(body, a, b, "", 0, _no_parse)
 
 
+@pytest.mark.parametrize("before", ["    <br>" + " <span>x</span>" * 600, "<p>" + "Text. " * 1500 + "</p>"])
+def test_a_long_line_before_a_whole_line_removal_is_not_read_back(before: str) -> None:
+    # (its start is not looked for beyond a few kB: the answer stays the parse's, or a parse)
+    body = before + '\n<div class="ad"></div>\n\n    <br>\n'
+    a = body.index('<div class="ad">')
+    b = a + len('<div class="ad"></div>\n')
+    if edit_keeps_blocks(body, a, b, "", 0, lambda: line_blocks(body)):
+        assert blocks_kept(body, [(a, b, "")], removals=True)
+
+
 def test_fixes_that_are_safe_alone_are_not_applied_together() -> None:
     body = '<div class="ad-slot"></div>\n<div id="dfp-ad-top"></div>\nMore *text* here\n'
     first = body.index("<div")
